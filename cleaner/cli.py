@@ -1,0 +1,189 @@
+"""The ``cleaner`` command: a thin Typer layer over the library.
+
+Exit codes: 0 success; 1 ``--check`` found files that would change;
+2 usage error or an input that could not be cleaned (binary, undecodable,
+unreadable, bad config). Data goes to stdout, messages to stderr.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Optional
+
+import typer
+from rich.console import Console
+
+from . import __version__
+from .config import Config, load_config
+from .errors import CleanerError
+from .files import STDIN, Source, iter_sources, read_bytes, SourceError
+from .report import Summary, print_diff, print_summary, unified_diff
+from .runner import Mode, clean_source
+
+EXIT_OK, EXIT_CHANGES, EXIT_ERROR = 0, 1, 2
+
+app = typer.Typer(
+    help="Turn scraped web text into a clean corpus: decode, repair mojibake, "
+    "remove site chrome, normalize.\n\nExit codes: 0 ok, 1 --check found changes, "
+    "2 usage or input error.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+def _color_system(color: str) -> dict:
+    """rich Console options for --color, NO_COLOR and FORCE_COLOR."""
+    if color == "never" or (color == "auto" and os.environ.get("NO_COLOR")):
+        return {"no_color": True, "color_system": None}
+    if color == "always" or (color == "auto" and os.environ.get("FORCE_COLOR")):
+        return {"force_terminal": True}
+    return {}
+
+
+def _stderr(color: str = "auto") -> Console:
+    return Console(stderr=True, highlight=False, **_color_system(color))
+
+
+def _fail(message: str) -> typer.Exit:
+    _stderr().print(f"cleaner: error: {message}", markup=False)
+    return typer.Exit(EXIT_ERROR)
+
+
+def _config(config_file: Optional[Path], start: Path, overrides: dict) -> Config:
+    try:
+        config = load_config(config_file, start=start)
+        return config.replace_from({k: v for k, v in overrides.items() if v is not None}, "command line")
+    except CleanerError as exc:
+        raise _fail(str(exc)) from None
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"cleaner {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
+                                 help="Show the version and exit."),
+) -> None:
+    """cleaner: turn scraped web text into a clean corpus."""
+
+
+@app.command()
+def clean(
+    paths: list[str] = typer.Argument(..., help="Files, folders or - for stdin."),
+    output: Optional[Path] = typer.Option(None, "-o", "--output", help="Write cleaned files to this folder, mirroring the input tree."),
+    in_place: bool = typer.Option(False, "--in-place", "-i", help="Rewrite changed files in place (atomically)."),
+    check: bool = typer.Option(False, "--check", help="Write nothing; exit 1 if any file would change."),
+    diff: bool = typer.Option(False, "--diff", help="Print a unified diff per changed file on stdout; write nothing."),
+    encoding: Optional[str] = typer.Option(None, "--encoding", help="Force the input encoding (e.g. cp1252, tcvn3)."),
+    tone_style: Optional[str] = typer.Option(None, "--tone-style", help="Place tone marks in the 'old' (hòa) or 'new' (hoà) style."),
+    force: bool = typer.Option(False, "--force", help="Write even when the safety cap or the empty-output guard would refuse."),
+    config_file: Optional[Path] = typer.Option(None, "--config", help="Config file (default: nearest cleaner.toml or pyproject.toml [tool.cleaner])."),
+    stdin_filename: Optional[str] = typer.Option(None, "--stdin-filename", help="Name stdin input for config matching and reports."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="Only errors on stderr."),
+    verbose: bool = typer.Option(False, "--verbose", "-v", help="A line per file and every change kind."),
+    color: str = typer.Option("auto", "--color", help="auto, always or never."),
+) -> None:
+    """Clean files, folders or stdin."""
+    console = _stderr(color)
+    modes = [bool(output), in_place, check, diff]
+    if sum(modes) > 1:
+        raise _fail("choose one of -o/--output, --in-place, --check and --diff")
+    if STDIN in paths and (in_place or output):
+        raise _fail("stdin (-) cannot be written in place or to a folder")
+    start = Path(paths[0]) if paths[0] != STDIN else Path.cwd()
+    config = _config(config_file, start, {"encoding": encoding, "tone_style": tone_style,
+                                          "force": force or None})
+
+    errors: list[tuple[str, str]] = []
+    sources = list(iter_sources(paths, config.include, config.exclude, errors))
+    if stdin_filename:
+        sources = [Source(s.path, stdin_filename) if s.path == STDIN else s for s in sources]
+    to_stdout = not (output or in_place or check or diff)
+    if to_stdout and (len(sources) + len(errors) > 1 or any(Path(p).is_dir() for p in paths if p != STDIN)):
+        raise _fail("several inputs need -o DIR, --in-place, --check or --diff")
+    mode = Mode(output_dir=output, in_place=in_place, stdout=to_stdout,
+                write=not (check or diff))
+
+    summary = Summary()
+    for path, message in errors:
+        summary.add_error(path, message)
+        console.print(f"cleaner: error: {path}: {message}", markup=False)
+    stdout = Console(highlight=False, **_color_system(color))
+    for source in sources:
+        result = clean_source(source, config, mode)
+        summary.add(result)
+        name = source.relative if source.path == STDIN else source.path
+        if result.error:
+            console.print(f"cleaner: error: {name}: {result.error}", markup=False)
+        for warning in result.warnings:
+            if not quiet:
+                console.print(f"cleaner: warning: {name}: {warning}", markup=False)
+        if diff and result.status == "changed":
+            print_diff(unified_diff(result), stdout)
+        elif check and result.status == "changed" and not quiet:
+            console.print(f"would change {name}", markup=False)
+        elif verbose:
+            console.print(f"{result.status} {name}", markup=False)
+    if not quiet:
+        print_summary(summary, console, verbose)
+    if summary.failed:
+        raise typer.Exit(EXIT_ERROR)
+    if check and summary.changed:
+        raise typer.Exit(EXIT_CHANGES)
+
+
+@app.command()
+def detect(
+    paths: list[str] = typer.Argument(..., help="Files, folders or - for stdin."),
+    as_json: bool = typer.Option(False, "--json", help="One JSON object per line."),
+    config_file: Optional[Path] = typer.Option(None, "--config", help="Config file."),
+) -> None:
+    """Show each input's encoding, confidence and how it was decided."""
+    from .document import Document
+    from .stages.decode import decode
+
+    start = Path(paths[0]) if paths[0] != STDIN else Path.cwd()
+    config = _config(config_file, start, {})
+    errors: list[tuple[str, str]] = []
+    console = _stderr()
+    failed = False
+    for source in iter_sources(paths, config.include, config.exclude, errors):
+        doc = Document(path=source.path)
+        try:
+            data, _ = read_bytes(source)
+            decode(data, config, doc)
+        except (CleanerError, SourceError) as exc:
+            console.print(f"cleaner: error: {source.path}: {exc}", markup=False)
+            failed = True
+            continue
+        if as_json:
+            record = {"path": source.path, "encoding": doc.encoding,
+                      "confidence": round(doc.confidence, 3), "method": doc.method}
+            sys.stdout.write(json.dumps(record, ensure_ascii=False) + "\n")
+        else:
+            sys.stdout.write(f"{source.path}\t{doc.encoding}\t{doc.confidence:.2f}\t{doc.method}\n")
+    for path, message in errors:
+        console.print(f"cleaner: error: {path}: {message}", markup=False)
+        failed = True
+    if failed:
+        raise typer.Exit(EXIT_ERROR)
+
+
+def main() -> None:
+    try:
+        app(prog_name="cleaner")
+    except KeyboardInterrupt:
+        sys.stderr.write("cleaner: interrupted\n")
+        sys.exit(130)
+
+
+if __name__ == "__main__":
+    main()

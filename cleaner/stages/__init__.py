@@ -1,0 +1,1 @@
+"""Pipeline stages. Each module exposes ``run(doc, config)``."""

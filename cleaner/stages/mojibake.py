@@ -1,0 +1,122 @@
+"""Repair mojibake with ftfy, guarded so it cannot damage clean Vietnamese.
+
+ftfy is run with ``uncurl_quotes=False`` and without its cosmetic fixes
+(ligatures, widths, line breaks, normalization: the normalize stage owns
+those). ftfy "fixes" some correct upper-case Vietnamese (``“NHÃ” NHẶN`` →
+``“NHÔ NHẶN``), so a line's fix is accepted only when it leaves fewer
+broken tokens, or when the line holds no letters that only Unicode
+Vietnamese has (then ftfy's own judgement stands, as for other languages).
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+import ftfy
+
+from .. import vietnamese
+from ..config import Config
+from ..document import Document
+
+STAGE = "repair"
+
+FTFY_CONFIG = ftfy.TextFixerConfig(
+    unescape_html=False,  # "&amp;" may be the text itself; not ftfy's call in plain text
+    remove_terminal_escapes=True,
+    fix_encoding=True,
+    restore_byte_a0=True,
+    replace_lossy_sequences=True,
+    decode_inconsistent_utf8=True,
+    fix_c1_controls=True,
+    fix_latin_ligatures=False,
+    fix_character_width=False,
+    uncurl_quotes=False,
+    fix_line_breaks=False,
+    fix_surrogates=True,
+    remove_control_chars=False,  # legacy encodings keep letters in C0 bytes
+    normalization=None,
+    explain=False,
+)
+
+_CHARMAPS = (
+    "latin-1", "sloppy-windows-1252", "sloppy-windows-1251", "sloppy-windows-1250",
+    "sloppy-windows-1253", "sloppy-windows-1254", "sloppy-windows-1257", "iso-8859-2",
+    "macroman", "cp437",
+)
+
+
+@lru_cache(maxsize=1)
+def _suspect_re() -> re.Pattern[str]:
+    """Lines ftfy could change: a UTF-8 lead byte followed by a continuation
+    byte, as decoded by any single-byte encoding ftfy considers; C1
+    controls; surrogates; terminal escapes; U+FFFD next to such bytes."""
+    import ftfy.bad_codecs  # noqa: F401  registers the sloppy codecs
+
+    leads: set[str] = set()
+    continuations: set[str] = set()
+    for encoding in _CHARMAPS:
+        leads.update(bytes(range(0xC2, 0xF5)).decode(encoding, errors="replace"))
+        continuations.update(bytes(range(0x80, 0xC0)).decode(encoding, errors="replace"))
+    leads.discard("\ufffd")
+    continuations.discard("\ufffd")
+    continuations.add(" ")  # byte 0xA0 (NBSP) that became a space
+    continuations.add("\ufffd")
+    lead_class = "".join(sorted(re.escape(c) for c in leads))
+    cont_class = "".join(sorted(re.escape(c) for c in continuations))
+    return re.compile(
+        f"[{lead_class}][{cont_class}]|[\u0080-\u009f\ud800-\udfff\x1b]"
+    )
+
+
+# Letters that only Unicode Vietnamese text has: a cp1252 (or cp1250 ...)
+# reading of UTF-8 bytes never produces them.
+_UNICODE_VIETNAMESE = re.compile("[đĐơƠưƯĩĨũŨ\u1ea0-\u1ef9]")
+_PUNCTUATION = ".,;:!?()[]{}\"'“”‘’«»-–—…/"
+
+
+def _broken_tokens(line: str) -> int:
+    """Non-ASCII tokens that are not Vietnamese syllables."""
+    count = 0
+    for token in line.split():
+        if token.isascii():
+            continue
+        word = token.strip(_PUNCTUATION)
+        if not vietnamese.is_syllable(word):
+            count += 1
+    return count
+
+
+def accept_fix(before: str, after: str) -> bool:
+    """Whether ftfy's change of one line is an improvement. In a line that
+    is Unicode Vietnamese, the fix must leave fewer broken tokens; elsewhere
+    ftfy's own judgement stands."""
+    if not _UNICODE_VIETNAMESE.search(before):
+        return True
+    return _broken_tokens(after) < _broken_tokens(before)
+
+
+def fix_line(line: str) -> str:
+    """ftfy's fix of one line, or the line itself when the guard refuses."""
+    if line.isascii() or not _suspect_re().search(line):
+        return line
+    fixed = ftfy.fix_text(line, FTFY_CONFIG)
+    if fixed != line and accept_fix(line, fixed):
+        return fixed
+    return line
+
+
+def fix_mojibake(text: str) -> str:
+    return "\n".join(fix_line(line) for line in text.split("\n"))
+
+
+def run(doc: Document, config: Config) -> None:
+    if not config.fix_mojibake or doc.text.isascii():
+        return
+    lines = doc.text.split("\n")
+    for index, line in enumerate(lines):
+        fixed = fix_line(line)
+        if fixed != line:
+            doc.record(STAGE, "mojibake", index + 1, line, fixed, "mojibake repaired (ftfy)")
+            lines[index] = fixed
+    doc.text = "\n".join(lines)

@@ -1,0 +1,173 @@
+"""Normalize: line endings, NFC, lookalikes, invisible and control
+characters, odd spaces, trailing and repeated spaces, blank lines, the
+final newline, and optionally the tone-mark style. Each step is switchable
+in the config and records its own kind of change."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable
+
+from .. import vietnamese
+from ..config import Config
+from ..document import Document
+
+STAGE = "normalize"
+
+
+def _line_endings(text: str) -> str:
+    return text.replace("\r\n", "\n").replace("\r", "\n") if "\r" in text else text
+
+
+def _nfc(text: str) -> str:
+    return text if unicodedata.is_normalized("NFC", text) else unicodedata.normalize("NFC", text)
+
+
+# Ð (U+00D0, Icelandic eth) and ð typed for Đ/đ. Only inside words that are
+# Vietnamese syllables once fixed, so Icelandic "Ðað"/"við" stay.
+_ETH_WORD = re.compile(r"[^\W\d_]*[Ðð][^\W\d_]*")
+
+
+def _fix_eth(match: re.Match[str]) -> str:
+    word = match.group(0)
+    fixed = word.replace("Ð", "Đ").replace("ð", "đ")
+    return fixed if vietnamese.is_syllable(fixed) else word
+
+
+def _lookalikes(text: str) -> str:
+    if "Ð" not in text and "ð" not in text:
+        return text
+    return _ETH_WORD.sub(_fix_eth, text)
+
+
+# Zero-width space, word joiner, stray BOM, soft hyphen, LRM/RLM are removed;
+# ZWJ/ZWNJ only where neither neighbour needs them (emoji sequences and
+# scripts such as Persian or Devanagari do).
+_INVISIBLE = re.compile("[\u200b\u2060\ufeff\u00ad\u200e\u200f\u180e]")
+_JOINERS = re.compile("[\u200c\u200d]")
+
+
+def _joiner_needed(text: str, index: int) -> bool:
+    for neighbour in (text[index - 1:index], text[index + 1:index + 2]):
+        if not neighbour or neighbour.isspace():
+            continue
+        category = unicodedata.category(neighbour)
+        if category in ("So", "Sk", "Mn", "Mc") or "\ufe00" <= neighbour <= "\ufe0f":
+            return True
+        if neighbour.isalpha() and ord(neighbour) >= 0x0370 and not (
+            "\u1e00" <= neighbour <= "\u1eff"  # Latin Extended Additional (Vietnamese)
+        ):
+            return True
+        if 0xD800 <= ord(neighbour) or ord(neighbour) >= 0x1F000:
+            return True
+    return False
+
+
+def _invisible(text: str) -> str:
+    text = _INVISIBLE.sub("", text)
+    if "\u200c" in text or "\u200d" in text:
+        text = _JOINERS.sub(
+            lambda m: m.group(0) if _joiner_needed(m.string, m.start()) else "", text
+        )
+    return text
+
+
+# C0/C1 control characters except tab and newline (CR is handled above).
+_CONTROLS = re.compile("[\x00-\x08\x0b-\x0c\x0e-\x1f\x7f-\x9f]")
+
+
+def _control_chars(text: str) -> str:
+    return _CONTROLS.sub("", text)
+
+
+# NBSP and the other fixed-width or odd spaces. The ideographic space
+# (U+3000) is correct CJK text and stays.
+_ODD_SPACES = re.compile("[\u00a0\u1680\u2000-\u200a\u202f\u205f]")
+
+
+def _odd_spaces(text: str) -> str:
+    return _ODD_SPACES.sub(" ", text)
+
+
+_TRAILING = re.compile(r"[ \t]+$", re.MULTILINE)
+
+
+def _strip_trailing(text: str) -> str:
+    return _TRAILING.sub("", text)
+
+
+# Runs of spaces after the first non-space character (indentation stays).
+_SPACE_RUN = re.compile(r"(?<=\S) {2,}")
+
+
+def _collapse_spaces(text: str) -> str:
+    return _SPACE_RUN.sub(" ", text)
+
+
+def _blank_lines(text: str, limit: int) -> str:
+    if limit < 0:
+        return text
+    text = text.lstrip("\n")
+    return re.sub("\n{%d,}" % (limit + 2), "\n" * (limit + 1), text)
+
+
+def _final_newline(text: str) -> str:
+    stripped = text.rstrip("\n")
+    return stripped + "\n" if stripped else ""
+
+
+def steps(config: Config) -> list[tuple[str, str, Callable[[str], str]]]:
+    """(kind, reason, function) for each enabled step, in order."""
+    chosen: list[tuple[str, str, Callable[[str], str]]] = []
+    if config.line_endings:
+        chosen.append(("line-ending", "CRLF/CR line endings -> LF", _line_endings))
+    if config.nfc:
+        chosen.append(("nfc", "Unicode NFC composition", _nfc))
+    if config.lookalikes:
+        chosen.append(("lookalike", "U+00D0 Ð (eth) -> U+0110 Đ in a Vietnamese word", _lookalikes))
+    if config.invisible:
+        chosen.append(("invisible", "zero-width / invisible character removed", _invisible))
+    if config.control_chars:
+        chosen.append(("control", "control character removed", _control_chars))
+    if config.odd_spaces:
+        chosen.append(("nbsp", "NBSP or odd space -> space", _odd_spaces))
+    if config.strip_trailing:
+        chosen.append(("trailing-space", "trailing whitespace stripped", _strip_trailing))
+    if config.collapse_spaces:
+        chosen.append(("spaces", "run of spaces collapsed", _collapse_spaces))
+    if config.tone_style:
+        style = config.tone_style
+        chosen.append((
+            "tone-style", f"tone mark placed in the {style} style",
+            lambda text: vietnamese.normalize_tone_style(text, style),
+        ))
+    if config.max_blank_lines >= 0:
+        limit = config.max_blank_lines
+        chosen.append(("blank-lines", f"at most {limit} empty line(s) in a row",
+                       lambda text: _blank_lines(text, limit)))
+    if config.final_newline:
+        chosen.append(("final-newline", "exactly one final newline", _final_newline))
+    return chosen
+
+
+# Kinds recorded once per document rather than per line.
+_WHOLE_DOCUMENT = {"line-ending", "final-newline"}
+
+
+def normalize_text(text: str, config: Config) -> str:
+    for _kind, _reason, function in steps(config):
+        text = function(text)
+    return text
+
+
+def run(doc: Document, config: Config) -> None:
+    for kind, reason, function in steps(config):
+        new_text = function(doc.text)
+        if new_text == doc.text:
+            continue
+        if kind in _WHOLE_DOCUMENT:
+            doc.record(STAGE, kind, None, "", "", reason)
+            doc.text = new_text
+        else:
+            doc.replace_text(new_text, STAGE, kind, reason)
