@@ -90,3 +90,18 @@ def test_fast_path_is_exact(text):
     line = text.replace("\n", " ")
     if line.isascii() or not mojibake._suspect_re().search(line):
         assert _reference(line) == line
+
+
+def test_fast_path_is_exact_on_corpus_lines():
+    import itertools
+    import lzma
+
+    from conftest import shared_path
+
+    with lzma.open(shared_path("corpus", "viwiki.txt.xz"), "rt", encoding="utf-8") as handle:
+        for line in itertools.islice(handle, 0, 40000, 20):
+            line = line.rstrip("\n")
+            if not mojibake._suspect_re().search(line):
+                assert _reference(line) == line
+            else:
+                assert mojibake.fix_line(line) == line  # clean Vietnamese stays clean

@@ -46,27 +46,37 @@ _CHARMAPS = (
 )
 
 
+def _decoded(byte_values, encoding: str) -> set[str]:
+    chars = set(bytes(byte_values).decode(encoding, errors="replace"))
+    chars.discard("\ufffd")
+    return chars
+
+
+def _char_class(chars: set[str]) -> str:
+    return "[" + "".join(sorted(re.escape(c) for c in chars)) + "]"
+
+
 @lru_cache(maxsize=1)
 def _suspect_re() -> re.Pattern[str]:
-    """Lines ftfy could change: a UTF-8 lead byte followed by a continuation
-    byte, as decoded by any single-byte encoding ftfy considers; C1
-    controls; surrogates; terminal escapes; U+FFFD next to such bytes."""
+    """Lines ftfy could change. For each single-byte encoding ftfy tries: a
+    UTF-8 lead byte followed by a continuation byte as that encoding shows
+    them, or the same with byte A0 turned into a space (ftfy's
+    restore_byte_a0); plus C1 controls, surrogates and terminal escapes.
+    ftfy leaves any other line alone, so skipping it gives identical output
+    (tests check this on ftfy's cases, random text and the corpus)."""
     import ftfy.bad_codecs  # noqa: F401  registers the sloppy codecs
 
-    leads: set[str] = set()
-    continuations: set[str] = set()
+    alternatives = []
     for encoding in _CHARMAPS:
-        leads.update(bytes(range(0xC2, 0xF5)).decode(encoding, errors="replace"))
-        continuations.update(bytes(range(0x80, 0xC0)).decode(encoding, errors="replace"))
-    leads.discard("\ufffd")
-    continuations.discard("\ufffd")
-    continuations.add(" ")  # byte 0xA0 (NBSP) that became a space
-    continuations.add("\ufffd")
-    lead_class = "".join(sorted(re.escape(c) for c in leads))
-    cont_class = "".join(sorted(re.escape(c) for c in continuations))
-    return re.compile(
-        f"[{lead_class}][{cont_class}]|[\u0080-\u009f\ud800-\udfff\x1b]"
-    )
+        leads = _char_class(_decoded(range(0xC2, 0xF5), encoding))
+        continuations = _char_class(_decoded(range(0x80, 0xC0), encoding) | {"\ufffd"})
+        alternatives.append(leads + continuations)
+        if encoding != "macroman":  # ftfy skips restore_byte_a0 there
+            a0_leads2 = _char_class(_decoded([0xC2, 0xC3, 0xC5, 0xCE, 0xD0, 0xD9], encoding))
+            a0_leads3 = _char_class(_decoded([0xE0, 0xE1, 0xE2, 0xE3, 0xF0], encoding))
+            alternatives.append(f"{a0_leads2} |{a0_leads3} {continuations}")
+    alternatives.append("[\u0080-\u009f\ud800-\udfff\x1b]")
+    return re.compile("|".join(alternatives))
 
 
 # Letters that only Unicode Vietnamese text has: a cp1252 (or cp1250 ...)
@@ -82,7 +92,8 @@ def _broken_tokens(line: str) -> int:
         if token.isascii():
             continue
         word = token.strip(_PUNCTUATION)
-        if not vietnamese.is_syllable(word):
+        # A lone letter ("Â", "Ô") names a letter; it is not damage.
+        if len(word) > 1 and not vietnamese.is_syllable(word):
             count += 1
     return count
 
