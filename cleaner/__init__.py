@@ -9,6 +9,7 @@ from .config import Config, load_config
 from .document import Change, Document
 from .errors import BinaryInputError, CleanerError, ConfigError, DecodeError, InputTooLargeError
 from .pipeline import clean_bytes, clean_text
+from . import legacy as _legacy  # noqa: F401  registers the tcvn3/vni/viscii/vps/viqr codecs
 
 __version__ = "0.1.0"
 

@@ -10,7 +10,7 @@ STAGE = "repair"
 
 
 def run(doc: Document, config: Config) -> None:
-    if not config.fix_legacy or doc.text.isascii():
+    if not config.fix_legacy:  # ASCII text too: it may be VIQR
         return
     try:
         from ..legacy import repair_text
