@@ -1,0 +1,105 @@
+"""``cleaner model``: train a lossy-restoration model on your own text and
+inspect one."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Optional
+
+import typer
+from rich.console import Console
+
+model_app = typer.Typer(help="Train or inspect the syllable model that restores lossy ?/\ufffd damage.",
+                        no_args_is_help=True)
+
+
+def _error(message: str) -> typer.Exit:
+    Console(stderr=True, highlight=False).print(f"cleaner: error: {message}", markup=False)
+    return typer.Exit(2)
+
+
+@model_app.command("train")
+def train_command(
+    corpus: list[Path] = typer.Argument(..., help="UTF-8 text files, one paragraph per line (.xz/.gz/.bz2 read as is)."),
+    output: Path = typer.Option(..., "-o", "--output", help="Model file to write (.npz)."),
+    order: int = typer.Option(4, "--order", help="n-gram order, 2 to 4."),
+    cutoffs: str = typer.Option("1,2,2", "--cutoffs", help="Minimum counts kept for orders 2,3,4 (pruning)."),
+    lexicon: Optional[Path] = typer.Option(None, "--lexicon", help="Word list (one word per line) adding word-internal n-grams."),
+    license_name: str = typer.Option("unknown", "--license", help="Licence of the training text, stored in the model."),
+    attribution: str = typer.Option("", "--attribution", help="Attribution line stored in the model."),
+) -> None:
+    """Train a model from CORPUS files (streamed: any size)."""
+    from .restore.train import iter_lines, train
+
+    for path in [*corpus, *([lexicon] if lexicon else [])]:
+        if not path.is_file():
+            raise _error(f"{path}: no such file")
+    try:
+        limits = [int(c) for c in cutoffs.split(",")]
+    except ValueError:
+        raise _error("--cutoffs: expected numbers such as 1,2,2") from None
+    if not 2 <= order <= 4:
+        raise _error("--order must be 2, 3 or 4")
+    limits = (limits + [limits[-1]] * 3)[: order - 1]
+    # a context must survive wherever its extensions do
+    limits = [max(limits[: i + 1]) for i in range(len(limits))]
+    progress = None
+    lines = iter_lines(corpus)
+    if sys.stderr.isatty():
+        from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+        bar = Progress(SpinnerColumn(), TextColumn("training: {task.completed:,} lines"),
+                       TimeElapsedColumn(), console=Console(stderr=True), transient=True)
+        task = bar.add_task("train", total=None)
+        progress = lambda n: bar.advance(task, n)  # noqa: E731
+        bar.start()
+    try:
+        lexicon_lines = lexicon.read_text(encoding="utf-8").splitlines() if lexicon else ()
+        model = train(lines, order=order, lexicon_lines=lexicon_lines,
+                      cutoffs={n + 2: c for n, c in enumerate(limits)},
+                      sources=[str(p) for p in corpus] + ([f"word list {lexicon}"] if lexicon else []),
+                      license=license_name, attribution=attribution, progress=progress)
+    except (OSError, UnicodeError, EOFError) as exc:
+        raise _error(f"cannot read the corpus: {exc}") from None
+    finally:
+        if progress:
+            bar.stop()
+    model.save(output)
+    size = output.stat().st_size
+    Console(stderr=True, highlight=False).print(
+        f"wrote {output}: {size / 1e6:.1f} MB, vocabulary {len(model.vocab):,}, "
+        f"{model.meta['training_tokens']:,} tokens", markup=False)
+
+
+@model_app.command("info")
+def info_command(
+    model_path: Optional[Path] = typer.Option(None, "--model", help="Model file (default: the shipped one)."),
+) -> None:
+    """Print a model's size, order, vocabulary, training data and licence."""
+    from .restore.model import SHIPPED, ModelError, NgramModel
+
+    path = model_path or SHIPPED
+    try:
+        model = NgramModel.load(path)
+    except ModelError as exc:
+        raise _error(str(exc)) from None
+    meta = model.meta
+    rows = [
+        ("file", str(path)),
+        ("size", f"{Path(path).stat().st_size:,} bytes"),
+        ("order", str(meta["order"])),
+        ("vocabulary", f"{meta['vocabulary']:,} ids"),
+        ("n-grams", ", ".join(f"{n}: {c:,}" for n, c in sorted(meta["ngrams"].items()))),
+        ("smoothing", meta.get("smoothing", "")),
+        ("training data", "; ".join(meta.get("training_data", [])) or "unknown"),
+        ("training tokens", f"{meta.get('training_tokens', 0):,}"),
+        ("tone style", meta.get("tone_style", "")),
+        ("licence", meta.get("license", "unknown")),
+        ("attribution", meta.get("attribution", "")),
+        ("created", meta.get("created", "")),
+    ]
+    for key, value in rows:
+        sys.stdout.write(f"{key + ':':<17}{value}\n")
+    for notice in meta.get("notices", []):
+        sys.stdout.write(f"{'notice:':<17}{notice}\n")

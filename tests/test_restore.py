@@ -1,0 +1,231 @@
+"""Lossy ``?``/``\ufffd`` restoration: damage finding, candidates, the
+shipped model, decoding, recording, training and the ``model`` commands."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from cleaner import restore as restore_pkg
+from cleaner.cli import app
+from cleaner.config import Config
+from cleaner.document import Document
+from cleaner.restore import restore_document, text_tone_style
+from cleaner.restore.candidates import CP1252_LOSES, VIETNAMESE_NON_ASCII, apply_case, codepage_for
+from cleaner.restore.model import SHIPPED, NgramModel, load_model
+from cleaner.restore.tokens import PAD, line_ids
+from cleaner.restore.train import train
+from cleaner.stages import restore as restore_stage
+
+runner = CliRunner()
+
+
+def restored(text: str, **options) -> Document:
+    doc = Document(text=text)
+    restore_document(doc, Config(**options))
+    return doc
+
+
+@pytest.fixture(scope="module")
+def model() -> NgramModel:
+    return load_model(None)
+
+
+def test_restores_a_damaged_sentence():
+    doc = restored("Ng??i Vi?t Nam ?ang s?ng ? H� N?i và TP H? Chí Minh.")
+    assert doc.text == "Người Việt Nam đang sống ở Hà Nội và TP Hồ Chí Minh."
+
+
+def test_design_card_example_keeps_case_and_untouched_words():
+    doc = restored("Mã xác nhận: L?y l?i m� b?o m?t")
+    assert doc.text.startswith("Mã xác nhận: Lấy lại m")
+    assert doc.text.endswith(" bảo mật")
+    assert "?" not in doc.text and "\ufffd" not in doc.text
+
+
+def test_every_restoration_is_recorded_with_confidence():
+    doc = restored("Tôi ?i h?c ? tr??ng")
+    lossy = [c for c in doc.changes if c.kind == "lossy"]
+    assert [(c.before, c.after) for c in lossy] == [("?i", "đi"), ("h?c", "học"), ("?", "ở"),
+                                                    ("tr??ng", "trường")]
+    assert all(c.stage == "repair" and c.line == 1 and 0 < c.confidence <= 1 for c in lossy)
+
+
+def test_all_caps_stays_all_caps():
+    assert restored("NG??I VI?T NAM").text == "NGƯỜI VIỆT NAM"
+
+
+@pytest.mark.parametrize("text", [
+    "Tại sao? Vì trời mưa.",
+    "Bạn là ai?",
+    "Xem http://example.com/page?a=b&c=d ngay.",
+    "Câu hỏi ?",
+    "?",
+    "What? Really?",
+    "Giá: 100? đồng",
+])
+def test_real_question_marks_are_left_alone(text):
+    doc = restored(text)
+    assert doc.text == text
+    assert not [c for c in doc.changes if c.kind == "lossy"]
+
+
+def test_final_question_mark_is_kept_when_the_word_is_complete():
+    doc = restored("Anh ?i ?âu? Tôi không bi?t.")
+    assert doc.text == "Anh đi đâu? Tôi không biết."
+
+
+def test_unresolvable_tokens_are_kept_and_reported():
+    doc = restored("H?ND t?nh ?ã h?p.")
+    unresolved = [c for c in doc.changes if c.kind == "lossy-unresolved"]
+    assert [(c.before, c.after) for c in unresolved] == [("H?ND", "H?ND")]
+    assert doc.text.startswith("H?ND tỉnh đã họp")
+
+
+def test_min_confidence_leaves_uncertain_tokens():
+    doc = restored("Tôi ?i h?c", restore_min_confidence=1.0)
+    assert doc.text == "Tôi ?i h?c"
+    assert {c.kind for c in doc.changes} == {"lossy-unresolved"}
+
+
+def test_undamaged_lines_and_words_are_never_changed():
+    text = "Dòng này không hỏng.\nCòn dòng n?y thì h?ng ? gi?a.\nHết."
+    doc = restored(text)
+    lines = doc.text.split("\n")
+    assert lines[0] == "Dòng này không hỏng." and lines[2] == "Hết."
+    assert lines[1].startswith("Còn dòng ") and " thì " in lines[1]
+    assert len(doc.text) == len(text)
+
+
+def test_stage_does_not_load_the_model_without_damage(monkeypatch):
+    def boom(*args, **kwargs):
+        raise AssertionError("model loaded")
+
+    monkeypatch.setattr(restore_pkg, "load_model", boom)
+    doc = Document(text="Không có gì hỏng ở đây.")
+    restore_stage.run(doc, Config())
+    assert doc.changes == []
+
+
+def test_restore_lossy_off():
+    doc = Document(text="L?y l?i")
+    restore_stage.run(doc, Config(restore_lossy=False))
+    assert doc.text == "L?y l?i"
+
+
+def test_candidates_follow_the_damaging_codepage(model):
+    index = restore_pkg._index(model)
+    cp1252 = {s for s, _ in index.lookup("m?", "cp1252", None)}
+    anything = {s for s, _ in index.lookup("m\ufffd", "cp1252", None)}
+    assert "mà" not in cp1252 and "mã" not in cp1252 and "mở" in cp1252
+    assert {"mà", "mã", "mở"} <= anything
+    assert "à" not in CP1252_LOSES and "ạ" in CP1252_LOSES and "đ" in VIETNAMESE_NON_ASCII
+    assert codepage_for("Hà N?i") == "cp1252" and codepage_for("H? N?i") == "ascii"
+
+
+def test_apply_case():
+    assert apply_case("L?y", "lấy", False) == "Lấy"
+    assert apply_case("?ông", "đông", True) == "Đông"
+    assert apply_case("?ang", "đang", False) == "đang"
+    assert apply_case("NG??I", "người", False) == "NGƯỜI"
+
+
+def test_tone_style_of_text():
+    assert text_tone_style("hòa bình, thủy điện, hóa học") == "old"
+    assert text_tone_style("hoà bình, thuỷ điện, hoá học") == "new"
+    assert text_tone_style("không có gì") is None
+
+
+def test_shipped_model_metadata_and_scoring(model):
+    meta = model.meta
+    assert meta["license"] == "CC BY-SA 4.0"
+    assert meta["attribution"] == "Text from Vietnamese Wikipedia contributors, CC BY-SA 4.0"
+    assert any("MIT" in notice for notice in meta["notices"])
+    assert SHIPPED.stat().st_size < 60_000_000  # stored uncompressed; ~12 MB in the wheel
+    rng = np.random.default_rng(0)
+    history = rng.integers(6, len(model.vocab), (4, model.order - 1))
+    history[0, 0] = PAD
+    words = rng.integers(0, len(model.vocab), 5)
+    grid = model.score_grid(history, words)
+    rows = model.score(np.repeat(history, 5, axis=0), np.tile(words, 4)).reshape(4, 5)
+    assert np.allclose(grid, rows)
+
+
+def _sentence_score(model: NgramModel, text: str) -> float:
+    ids = line_ids(text, model.vocab)
+    width = model.order - 1
+    history = [([PAD] * width + ids[:i])[-width:] for i in range(1, len(ids))]
+    return float(model.score(np.array(history), np.array(ids[1:])).sum())
+
+
+def test_model_prefers_real_text(model):
+    assert _sentence_score(model, "việt nam là một quốc gia") > _sentence_score(
+        model, "việt nam lá một quốc gia")
+
+
+CORPUS = [
+    "Tôi đi học ở trường mỗi ngày.",
+    "Hôm nay tôi đi chợ với mẹ.",
+    "Người Việt Nam sống ở Hà Nội.",
+    "Trường học ở gần nhà tôi.",
+] * 5
+
+
+def test_train_save_load_round_trip(tmp_path):
+    model = train(CORPUS, order=3, lexicon_lines=["nhà trường"], license="CC0", attribution="test")
+    path = tmp_path / "tiny.npz"
+    model.save(path)
+    loaded = NgramModel.load(path)
+    assert loaded.meta["order"] == 3 and loaded.meta["license"] == "CC0"
+    assert loaded.vocab.words == model.vocab.words
+    assert np.array_equal(loaded.keys, model.keys)
+    assert _sentence_score(loaded, "tôi đi học") > _sentence_score(loaded, "học đi tôi")
+    doc = restored("Tôi ?i h?c ? tr??ng.", model=str(path))
+    assert doc.text == "Tôi đi học ở trường."
+
+
+def test_cli_model_train_info_and_clean(tmp_path):
+    corpus = tmp_path / "corpus.txt"
+    corpus.write_text("\n".join(CORPUS) + "\n", encoding="utf-8")
+    model_file = tmp_path / "my.npz"
+    result = runner.invoke(app, ["model", "train", str(corpus), "-o", str(model_file),
+                                 "--order", "3", "--license", "CC0"])
+    assert result.exit_code == 0, result.output
+    assert model_file.is_file()
+    info = runner.invoke(app, ["model", "info", "--model", str(model_file)])
+    assert info.exit_code == 0
+    assert "order:" in info.stdout and "CC0" in info.stdout and "vocabulary:" in info.stdout
+    damaged = tmp_path / "in.txt"
+    damaged.write_text("Tôi ?i h?c ? tr??ng.\n", encoding="utf-8")
+    cleaned = runner.invoke(app, ["clean", str(damaged), "--model", str(model_file)])
+    assert cleaned.exit_code == 0
+    assert cleaned.stdout == "Tôi đi học ở trường.\n"
+
+
+def test_cli_model_info_shipped_and_bad_files(tmp_path):
+    info = runner.invoke(app, ["model", "info"])
+    assert info.exit_code == 0 and "CC BY-SA 4.0" in info.stdout
+    bad = tmp_path / "bad.npz"
+    bad.write_bytes(b"not a model")
+    assert runner.invoke(app, ["model", "info", "--model", str(bad)]).exit_code == 2
+    assert runner.invoke(app, ["model", "train", str(tmp_path / "missing.txt"), "-o",
+                               str(tmp_path / "x.npz")]).exit_code == 2
+    damaged = tmp_path / "in.txt"
+    damaged.write_text("Tôi ?i h?c\n", encoding="utf-8")
+    assert runner.invoke(app, ["clean", str(damaged), "--model", str(bad)]).exit_code == 2
+
+
+def test_restore_options_from_config_files():
+    from cleaner.config import Config as C
+    from cleaner.errors import ConfigError
+
+    config = C.from_mapping({"restore-min-confidence": 0.5, "model": "my.npz", "restore-lossy": False})
+    assert (config.restore_min_confidence, config.model, config.restore_lossy) == (0.5, "my.npz", False)
+    with pytest.raises(ConfigError):
+        C.from_mapping({"restore-min-confidence": 2})
+
+
+def test_lone_replacement_character_among_intact_words_is_a_lost_symbol():
+    assert restored("Hà Nội \ufffd Việt Nam").text == "Hà Nội \ufffd Việt Nam"
+    assert restored("Tôi s?ng \ufffd Hà N?i").text == "Tôi sống ở Hà Nội"
