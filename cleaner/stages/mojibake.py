@@ -18,6 +18,7 @@ import ftfy
 from .. import vietnamese
 from ..config import Config
 from ..document import Document
+from ..fastpath import lines_ftfy_may_change
 
 STAGE = "repair"
 
@@ -111,6 +112,8 @@ def fix_line(line: str) -> str:
     """ftfy's fix of one line, or the line itself when the guard refuses."""
     if line.isascii() or not _suspect_re().search(line):
         return line
+    if "\r" in line:  # CR is a line break too: fix each part as normalize will see it
+        return "\r".join(fix_line(part) for part in line.split("\r"))
     fixed = ftfy.fix_text(line, FTFY_CONFIG)
     if fixed != line and accept_fix(line, fixed):
         return fixed
@@ -125,7 +128,9 @@ def run(doc: Document, config: Config) -> None:
     if not config.fix_mojibake or doc.text.isascii():
         return
     lines = doc.text.split("\n")
-    for index, line in enumerate(lines):
+    # Only lines that ftfy's badness check could flag (cleaner.fastpath).
+    for index in lines_ftfy_may_change(doc.text):
+        line = lines[index]
         fixed = fix_line(line)
         if fixed != line:
             doc.record(STAGE, "mojibake", index + 1, line, fixed, "mojibake repaired (ftfy)")

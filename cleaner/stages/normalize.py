@@ -38,7 +38,13 @@ def _fix_eth(match: re.Match[str]) -> str:
 def _lookalikes(text: str) -> str:
     if "Ð" not in text and "ð" not in text:
         return text
-    return _ETH_WORD.sub(_fix_eth, text)
+    # A word never spans a newline: search only the lines holding an eth
+    # (the pattern is slow: it starts at every letter).
+    lines = text.split("\n")
+    for index, line in enumerate(lines):
+        if "Ð" in line or "ð" in line:
+            lines[index] = _ETH_WORD.sub(_fix_eth, line)
+    return "\n".join(lines)
 
 
 # Zero-width space, word joiner, stray BOM, soft hyphen, LRM/RLM are removed;
@@ -94,6 +100,9 @@ _TRAILING = re.compile(r"[ \t]+$", re.MULTILINE)
 
 
 def _strip_trailing(text: str) -> str:
+    # Exact gate (substring tests are far cheaper than the regex scan).
+    if " \n" not in text and "\t\n" not in text and not text.endswith((" ", "\t")):
+        return text
     return _TRAILING.sub("", text)
 
 
@@ -102,6 +111,8 @@ _SPACE_RUN = re.compile(r"(?<=\S) {2,}")
 
 
 def _collapse_spaces(text: str) -> str:
+    if "  " not in text:  # exact gate: the pattern needs two spaces in a row
+        return text
     return _SPACE_RUN.sub(" ", text)
 
 
@@ -109,6 +120,8 @@ def _blank_lines(text: str, limit: int) -> str:
     if limit < 0:
         return text
     text = text.lstrip("\n")
+    if "\n" * (limit + 2) not in text:  # exact gate for the substitution below
+        return text
     return re.sub("\n{%d,}" % (limit + 2), "\n" * (limit + 1), text)
 
 
@@ -124,12 +137,17 @@ def steps(config: Config) -> list[tuple[str, str, Callable[[str], str]]]:
         chosen.append(("line-ending", "CRLF/CR line endings -> LF", _line_endings))
     if config.nfc:
         chosen.append(("nfc", "Unicode NFC composition", _nfc))
-    if config.lookalikes:
-        chosen.append(("lookalike", "U+00D0 Ð (eth) -> U+0110 Đ in a Vietnamese word", _lookalikes))
     if config.invisible:
         chosen.append(("invisible", "zero-width / invisible character removed", _invisible))
     if config.control_chars:
         chosen.append(("control", "control character removed", _control_chars))
+    if config.nfc and (config.invisible or config.control_chars):
+        # A removed character may have stood between a letter and its
+        # combining mark; compose again so the output stays NFC.
+        chosen.append(("nfc", "Unicode NFC composition", _nfc))
+    if config.lookalikes:
+        # After the removals: "ð\x01y" must be judged as the word "ðy".
+        chosen.append(("lookalike", "U+00D0 Ð (eth) -> U+0110 Đ in a Vietnamese word", _lookalikes))
     if config.odd_spaces:
         chosen.append(("nbsp", "NBSP or odd space -> space", _odd_spaces))
     if config.strip_trailing:
@@ -162,8 +180,13 @@ def normalize_text(text: str, config: Config) -> str:
 
 
 def run(doc: Document, config: Config) -> None:
+    composed = None  # text known to be NFC: the second NFC pass is skipped when nothing changed
     for kind, reason, function in steps(config):
+        if function is _nfc and doc.text == composed:
+            continue
         new_text = function(doc.text)
+        if function is _nfc:
+            composed = new_text
         if new_text == doc.text:
             continue
         if kind in _WHOLE_DOCUMENT:

@@ -1,0 +1,215 @@
+"""A cheap, exact pre-check for ftfy: which lines could ftfy change at all?
+
+With the repair stage's settings ftfy changes a line only when its badness
+regex (``ftfy.badness.BADNESS_RE``) matches, or the line holds C1 controls,
+surrogates or a terminal escape. That regex is slow on Vietnamese text (a
+large alternation tried at every position), so :func:`ftfy_may_change`
+answers the same question faster and never says "no" when ftfy's answer
+would be "yes":
+
+* a line holding any character the regex names that is *not* common in
+  Vietnamese text ("rare": ¤, ¬, box drawing, Greek, Cyrillic, ...) goes to
+  ftfy;
+* otherwise a match could only use ASCII, common Vietnamese characters and
+  characters the regex does not name, so the regex is rebuilt from ftfy's
+  own parse tree with every character class cut down to those characters
+  (branches that need a rare character vanish). Few, short branches remain.
+
+The reduced regex is derived from the installed ftfy at import time, so it
+stays exact when ftfy's table changes.
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_right
+from functools import lru_cache
+
+try:  # Python 3.11+
+    from re import _parser as sre_parse  # type: ignore[attr-defined]
+    from re import _constants as sre_constants  # type: ignore[attr-defined]
+except ImportError:  # pragma: no cover - Python 3.10
+    import sre_constants  # type: ignore[no-redef]
+    import sre_parse  # type: ignore[no-redef]
+
+# Non-ASCII characters that ftfy's badness regex names but that correct
+# Vietnamese text uses all the time: letters with tone marks, typographic
+# quotes and dashes, NBSP. Lines made only of these are checked with the
+# reduced regex instead of being sent to ftfy.
+VIETNAMESE_COMMON = frozenset(
+    "ÀÁÂÃÈÉÊÌÍÒÓÔÕÙÚÝàáâãèéêìíòóôõùúýĂăĐđĨĩŨũƠơƯư"
+    "“”‘’–—…\u00a0·"
+)
+
+_OTHER_SIGNALS = "[\u0080-\u009f\ud800-\udfff\x1b]"  # C1, surrogates, terminal escapes
+
+_ASCII = frozenset(map(chr, range(128)))
+
+
+def _item_chars(items) -> tuple[set[str] | None, bool]:
+    """Characters a parsed class names, or None when it uses a category
+    (\\s, \\w) or negation, whose members cannot be listed."""
+    chars: set[str] = set()
+    for op, value in items:
+        if op is sre_constants.LITERAL:
+            chars.add(chr(value))
+        elif op is sre_constants.RANGE:
+            chars.update(map(chr, range(value[0], value[1] + 1)))
+        else:
+            return None, True
+    return chars, False
+
+
+def _class(chars: set[str]) -> str:
+    return "[" + "".join(re.escape(c) for c in sorted(chars)) + "]"
+
+
+def _reduce(sequence, allowed: frozenset[str], named: set[str]) -> list[tuple[str, set[str] | None]] | None:
+    """One parsed branch as (pattern, characters or None) elements, with its
+    listable classes cut down to ``allowed``; None when some class becomes
+    empty (the branch needs a rare character). ``named`` collects every
+    listed character."""
+    parts: list[tuple[str, set[str] | None]] = []
+    for op, value in sequence:
+        if op is sre_constants.LITERAL:
+            chars: set[str] | None = {chr(value)}
+            opaque = False
+        elif op is sre_constants.IN:
+            chars, opaque = _item_chars(value)
+        elif op is sre_constants.ANY:
+            parts.append(("[^\\n]", None))  # "." without DOTALL
+            continue
+        elif op is sre_constants.AT and value is sre_constants.AT_BEGINNING:
+            parts.append(("^", None))
+            continue
+        elif op is sre_constants.MAX_REPEAT:
+            low, high, inner = value
+            inner_parts = _reduce(inner, allowed, named)
+            if inner_parts is None:
+                if low:
+                    return None
+                continue  # an optional part that can only match rare characters
+            inner_pattern = "".join(p for p, _ in inner_parts)
+            parts.append((f"(?:{inner_pattern}){{{low},{high}}}", None))
+            continue
+        else:  # pragma: no cover - ftfy does not use other constructs today
+            raise ValueError(f"unsupported regex construct {op}")
+        if opaque:
+            parts.append((_opaque_class(value), None))
+            continue
+        named.update(chars)
+        kept = chars & allowed
+        if not kept:
+            return None
+        parts.append((_class(kept), kept))
+    return parts
+
+
+def _rarity(chars: set[str]) -> tuple[bool, int, int]:
+    """Sort key: classes without ASCII, then with fewer lower-case letters
+    (the frequent ones), then smaller, are rarer in running text."""
+    return (not chars.isdisjoint(_ASCII), sum(c.islower() for c in chars), len(chars))
+
+
+def _searchable(parts: list[tuple[str, set[str] | None]]) -> str:
+    """A weaker (still necessary) form of one branch that the regex engine
+    scans for quickly: leading elements that may match ASCII are dropped,
+    and the scan is anchored on the rarest single-character class, with the
+    classes before it checked by a look-behind."""
+    index = 0
+    while index < len(parts) and (parts[index][1] is None or not parts[index][1].isdisjoint(_ASCII)):
+        index += 1
+    parts = parts[index:] or parts
+    run = 0  # leading plain classes: fixed width, usable in a look-behind
+    while run < len(parts) and parts[run][1] is not None:
+        run += 1
+    if run < 2:
+        return "".join(p for p, _ in parts)
+    anchor = min(range(run), key=lambda i: _rarity(parts[i][1]))
+    before = "".join(p for p, _ in parts[:anchor + 1])
+    after = "".join(p for p, _ in parts[anchor + 1:])
+    lookbehind = f"(?<={before})" if anchor else ""
+    return parts[anchor][0] + lookbehind + after
+
+
+_CATEGORIES = {
+    sre_constants.CATEGORY_SPACE: "\\s",
+    sre_constants.CATEGORY_WORD: "\\w",
+    sre_constants.CATEGORY_DIGIT: "\\d",
+}
+
+
+def _opaque_class(items) -> str:
+    """A class with categories or negation, written back as it was."""
+    negate = ""
+    body = []
+    for op, value in items:
+        if op is sre_constants.NEGATE:
+            negate = "^"
+        elif op is sre_constants.LITERAL:
+            body.append(re.escape(chr(value)))
+        elif op is sre_constants.RANGE:
+            body.append(f"{re.escape(chr(value[0]))}-{re.escape(chr(value[1]))}")
+        elif op is sre_constants.CATEGORY and value in _CATEGORIES:
+            body.append(_CATEGORIES[value])
+        else:  # pragma: no cover
+            raise ValueError(f"unsupported class item {op}")
+    return f"[{negate}{''.join(body)}]"
+
+
+@lru_cache(maxsize=1)
+def _prefilters() -> tuple[re.Pattern[str], ...]:
+    try:
+        return _derived_prefilters()
+    except Exception:  # an ftfy whose regex this module cannot read: no fast path
+        return (re.compile("[^\x00-\x7f]"),)
+
+
+def _derived_prefilters() -> tuple[re.Pattern[str], ...]:
+    """Separate regexes, each starting with a non-ASCII class: one
+    alternation would be tried branch by branch at every position, which is
+    several times slower than a few single scans."""
+    from ftfy.badness import BADNESS_RE
+
+    tree = sre_parse.parse(BADNESS_RE.pattern, BADNESS_RE.flags)
+    (op, value), = list(tree)
+    branches = value[1] if op is sre_constants.BRANCH else [list(tree)]
+    allowed = _ASCII | VIETNAMESE_COMMON
+    named: set[str] = set()
+    reduced = []
+    for branch in branches:
+        parts = _reduce(list(branch), allowed, named)
+        if parts is not None:
+            reduced.append(_searchable(parts))
+    rare = {c for c in named if c not in allowed}
+    first = _class(rare)[:-1] + _OTHER_SIGNALS[1:]
+    # "[^\\n]*": one match per line is enough (Wikipedia text holds many
+    # rare characters such as ° or ², each a match object otherwise).
+    return tuple(re.compile(p + "[^\\n]*") for p in dict.fromkeys([first, *reduced]))
+
+
+def ftfy_may_change(line: str) -> bool:
+    """False only when ftfy (with the repair stage's settings) would
+    certainly return ``line`` unchanged."""
+    if line.isascii():
+        return False
+    return any(pattern.search(line) for pattern in _prefilters())
+
+
+def lines_ftfy_may_change(text: str) -> list[int]:
+    """0-based indexes of the lines of ``text`` (split on "\\n") that ftfy
+    could change: one scan of the whole text per regex, not one per line."""
+    if text.isascii():
+        return []
+    spans: list[tuple[int, int]] = []
+    for pattern in _prefilters():
+        spans.extend(m.span() for m in pattern.finditer(text))
+    if not spans:
+        return []
+    # A match that spans lines (through \\s) marks every line it covers, so
+    # it cannot hide a match that starts inside it.
+    newlines = [m.start() for m in re.finditer("\n", text)]
+    found: set[int] = set()
+    for start, end in spans:
+        found.update(range(bisect_right(newlines, start), bisect_right(newlines, max(start, end - 1)) + 1))
+    return sorted(found)

@@ -1,0 +1,157 @@
+"""Clean many inputs in worker processes, results back in input order.
+
+Inputs are grouped in batches (by count and bytes) so each round trip to
+a worker carries enough work; at most a few batches per worker are in
+flight, so memory stays bounded however many files there are. Workers
+ignore SIGINT: on Ctrl-C the main process cancels the batches not yet
+started, lets running ones finish (each write is atomic: files are old or
+new) and re-raises.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+from collections import deque
+from collections.abc import Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+
+from .config import Config
+from .files import STDIN, Source
+
+# Small enough that Ctrl-C waits for little work (running batches finish),
+# big enough that a round trip to a worker carries a useful amount.
+BATCH_FILES = 16
+BATCH_BYTES = 2 * 1024**2
+IN_FLIGHT_PER_WORKER = 2
+
+
+def worker_count(config: Config) -> int:
+    if config.workers:
+        return config.workers
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not Linux
+        return os.cpu_count() or 1
+
+
+def batches(sources: list[Source]) -> Iterator[list[Source]]:
+    batch: list[Source] = []
+    size = 0
+    for source in sources:
+        batch.append(source)
+        try:
+            size += os.path.getsize(source.path)
+        except OSError:
+            pass
+        if len(batch) >= BATCH_FILES or size >= BATCH_BYTES:
+            yield batch
+            batch, size = [], 0
+    if batch:
+        yield batch
+
+
+def _ignore_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _clean_batch(batch: list[Source], config: Config, mode, cache) -> list:
+    from .runner import clean_source
+
+    return [clean_source(source, config, mode, cache) for source in batch]
+
+
+def _is_big_jsonl(source: Source, config: Config) -> bool:
+    try:
+        return config.jsonl and os.path.getsize(source.path) > BATCH_BYTES
+    except OSError:
+        return False
+
+
+def units(sources: list[Source], config: Config) -> Iterator[list[Source] | Source]:
+    """Batches of inputs, and each big JSONL file on its own (its records
+    are spread over the workers in chunks instead)."""
+    small: list[Source] = []
+    for source in sources:
+        if _is_big_jsonl(source, config):
+            if small:
+                yield from batches(small)
+                small = []
+            yield source
+        else:
+            small.append(source)
+    if small:
+        yield from batches(small)
+
+
+def run_ordered(sources: list[Source], config: Config, mode, cache, stop=None) -> Iterator:
+    """Yield a FileResult per source, in order. When ``stop.requested``
+    becomes true (first Ctrl-C), nothing new is started; work already
+    running finishes and its results are still yielded."""
+    from .runner import clean_source
+
+    workers = worker_count(config)
+    parts = list(units(sources, config))
+    single = len(parts) <= 1 and not any(isinstance(p, Source) for p in parts)
+    if workers <= 1 or single or any(s.path == STDIN for s in sources) or mode.stdout:
+        for source in sources:
+            if _stopping(stop):
+                return
+            yield clean_source(source, config, mode, cache)
+        return
+    pool = ProcessPoolExecutor(max_workers=workers, initializer=_ignore_sigint)
+    pending: deque[Future] = deque()
+    try:
+        for part in parts:
+            if _stopping(stop):
+                break
+            if isinstance(part, Source):
+                while pending:  # results stay in input order
+                    yield from _next_results(pending)
+                yield _clean_big_jsonl(part, config, mode, pool)
+                continue
+            pending.append(pool.submit(_clean_batch, part, config, mode, cache))
+            while len(pending) >= workers * IN_FLIGHT_PER_WORKER or (pending and pending[0].done()):
+                yield from _next_results(pending)
+        if _stopping(stop):
+            yield from _drain(pending, pool)
+        while pending:
+            yield from _next_results(pending)
+    except KeyboardInterrupt:
+        yield from _drain(pending, pool)
+        raise
+    finally:
+        for future in pending:
+            future.cancel()
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _stopping(stop) -> bool:
+    return stop is not None and stop.requested
+
+
+def _drain(pending: deque[Future], pool: ProcessPoolExecutor) -> Iterator:
+    """Stop: batches not started are dropped, running ones finish (their
+    writes are atomic), and every finished file is reported, so the files
+    not reported are really untouched."""
+    for future in pending:
+        future.cancel()
+    pool.shutdown(wait=True, cancel_futures=True)
+    while pending:
+        future = pending.popleft()
+        if future.done() and not future.cancelled() and future.exception() is None:
+            yield from future.result()
+
+
+def _next_results(pending: deque[Future]) -> list:
+    """The first batch's results; it leaves ``pending`` only once done, so an
+    interrupt while waiting still finds it there."""
+    results = pending[0].result()
+    pending.popleft()
+    return results
+
+
+def _clean_big_jsonl(source: Source, config: Config, mode, pool):
+    from .streaming import clean_in_pieces
+
+    return clean_in_pieces(source, config, mode, pool=pool)

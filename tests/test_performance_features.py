@@ -1,0 +1,343 @@
+"""Workers, cache, JSONL corpora, streamed large files and the ftfy fast path."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import lzma
+import random
+
+import ftfy
+import pytest
+from typer.testing import CliRunner
+
+from cleaner import Config
+from cleaner.cache import CleanCache, fingerprint
+from cleaner.cli import app
+from cleaner.fastpath import ftfy_may_change, lines_ftfy_may_change
+from cleaner.files import iter_sources
+from cleaner.runner import Mode, clean_sources
+from cleaner.stages.mojibake import FTFY_CONFIG
+
+runner = CliRunner()
+CLEAN = "Quận Hà Đông có nhiều trường học.\n\nĐổi mới “kinh tế” – năm 1986.\n".encode()
+DIRTY = "Quận\u00a0Hà Đông  \r\nÐổi mới\r\n".encode()
+FAST = Config(rules=("none",))
+
+
+def _tree(tmp_path, count=6):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for i in range(count):
+        (folder / f"{i:02d}.txt").write_bytes(DIRTY if i % 2 else CLEAN)
+    return folder
+
+
+def _run(folder, config, mode):
+    errors: list = []
+    sources = list(iter_sources([str(folder)], config.include, config.exclude, errors))
+    return list(clean_sources(sources, config, mode))
+
+
+def test_workers_give_same_results_in_order(tmp_path, monkeypatch):
+    import cleaner.parallel as parallel
+
+    monkeypatch.setattr(parallel, "BATCH_FILES", 2)  # several batches
+    folder = _tree(tmp_path)
+    one = _run(folder, FAST.replace(workers=1, cache=False), Mode(output_dir=tmp_path / "a"))
+    two = _run(folder, FAST.replace(workers=2, cache=False), Mode(output_dir=tmp_path / "b"))
+    assert [r.path for r in one] == [r.path for r in two] == sorted(r.path for r in one)
+    assert [r.status for r in one] == [r.status for r in two]
+    for result in one:
+        name = result.source.relative
+        assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes()
+
+
+def test_cache_skips_clean_files_and_notices_changes(tmp_path):
+    folder = _tree(tmp_path, 2)
+    config = FAST.replace(workers=1, cache_dir=str(tmp_path / "cache"))
+    first = _run(folder, config, Mode(write=False))
+    assert not any(r.cached for r in first)
+    second = _run(folder, config, Mode(write=False))
+    assert [r.cached for r in second] == [True, False]  # only the clean file
+    (folder / "00.txt").write_bytes(DIRTY)  # content changed: cleaned again
+    third = _run(folder, config, Mode(write=False))
+    assert [(r.cached, r.status) for r in third] == [(False, "changed"), (False, "changed")]
+    # another configuration never uses the first one's entries
+    other = _run(folder, config.replace(max_blank_lines=2), Mode(write=False))
+    assert not any(r.cached for r in other)
+    assert fingerprint(config) != fingerprint(config.replace(max_blank_lines=2))
+    assert fingerprint(config) == fingerprint(config.replace(workers=3))
+
+
+def test_cached_file_still_written_with_output_dir(tmp_path):
+    folder = _tree(tmp_path, 1)
+    config = FAST.replace(workers=1, cache_dir=str(tmp_path / "cache"))
+    _run(folder, config, Mode(output_dir=tmp_path / "out"))
+    (tmp_path / "out" / "00.txt").unlink()
+    [result] = _run(folder, config, Mode(output_dir=tmp_path / "out"))
+    assert result.cached and (tmp_path / "out" / "00.txt").read_bytes() == CLEAN
+
+
+def test_cache_clear_and_no_cache_flags(tmp_path):
+    folder = _tree(tmp_path, 2)
+    cache = tmp_path / "cache"
+    args = ["clean", "--check", "--rules", "none", "--cache-dir", str(cache), str(folder)]
+    assert runner.invoke(app, args).exit_code == 1
+    assert (cache / "cache.sqlite3").exists()
+    assert runner.invoke(app, args + ["--no-cache", "--workers", "2"]).exit_code == 1
+    result = runner.invoke(app, ["cache", "clear", "--cache-dir", str(cache)])
+    assert result.exit_code == 0, result.output
+    assert not (cache / "cache.sqlite3").exists()
+
+
+def test_cache_survives_broken_database(tmp_path):
+    (tmp_path / "cache").mkdir()
+    (tmp_path / "cache" / "cache.sqlite3").write_bytes(b"not a database")
+    folder = _tree(tmp_path, 2)
+    results = _run(folder, FAST.replace(workers=1, cache_dir=str(tmp_path / "cache")), Mode(write=False))
+    assert [r.status for r in results] == ["unchanged", "changed"]
+
+
+@pytest.mark.parametrize("suffix, opener", [("", open), (".gz", gzip.open), (".xz", lzma.open)])
+def test_jsonl_cleans_text_field_keeps_others(tmp_path, suffix, opener):
+    records = [
+        {"id": 1, "text": "Quận\u00a0Hà Đông  ", "meta": {"url": "x"}},
+        {"id": 2, "text": "Đã sạch."},
+        {"id": 3, "body": "no text field"},
+    ]
+    source = tmp_path / "in" / f"part.jsonl{suffix}"
+    source.parent.mkdir()
+    lines = [json.dumps(r, ensure_ascii=False) for r in records]
+    with opener(source, "wt", encoding="utf-8") as handle:
+        handle.write("\n".join(lines) + "\n")
+    result = runner.invoke(app, ["clean", "--jsonl", "--rules", "none", "--no-cache",
+                                 str(tmp_path / "in"), "-o", str(tmp_path / "out")])
+    assert result.exit_code == 0, result.output
+    with opener(tmp_path / "out" / source.name, "rt", encoding="utf-8") as handle:
+        out = handle.read().splitlines()
+    assert json.loads(out[0]) == {"id": 1, "text": "Quận Hà Đông", "meta": {"url": "x"}}
+    assert out[1:] == lines[1:]  # unchanged records are kept byte for byte
+
+
+def test_jsonl_text_field_option(tmp_path):
+    source = tmp_path / "a.jsonl"
+    source.write_text(json.dumps({"content": "a  b"}) + "\n")
+    result = runner.invoke(app, ["clean", "--jsonl", "--text-field", "content", "--rules", "none",
+                                 "--no-cache", str(source)])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout.splitlines()[0]) == {"content": "a b"}
+
+
+def test_large_file_streamed_in_blocks_matches_whole(tmp_path, monkeypatch):
+    import cleaner.streaming as streaming
+
+    monkeypatch.setattr(streaming, "BLOCK_BYTES", 64)
+    rng = random.Random(7)
+    paragraphs = []
+    for _ in range(60):
+        line = rng.choice(["Quận\u00a0Hà Đông  ", "Đổi mới kinh tế.", "a  b\r", "  ", "Ðà Nẵng"])
+        paragraphs.append(line + "\n" * rng.choice([1, 2, 3, 4]))
+    data = ("\n\n" + "".join(paragraphs)).encode()
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "big.txt").write_bytes(data)
+    whole = _run(tmp_path / "in", FAST.replace(workers=1, cache=False), Mode(output_dir=tmp_path / "w"))
+    streamed = _run(tmp_path / "in", FAST.replace(workers=1, cache=False, stream_threshold=10),
+                    Mode(output_dir=tmp_path / "s"))
+    assert (tmp_path / "s" / "big.txt").read_bytes() == (tmp_path / "w" / "big.txt").read_bytes()
+    assert streamed[0].status == whole[0].status == "changed"
+    kinds = {c.kind for c in streamed[0].document.changes}
+    assert {"nbsp", "lookalike"} <= kinds
+
+
+def test_fast_path_never_skips_a_line_ftfy_would_change():
+    from ftfy.badness import MOJIBAKE_CATEGORIES
+
+    alphabet = "".join(MOJIBAKE_CATEGORIES.values()).replace("-", "") + "aÃÂ ĐđươạẢ“”–\u00a0xyz."
+    rng = random.Random(1)
+    samples = ["".join(rng.choice(alphabet) for _ in range(rng.randint(2, 6))) for _ in range(4000)]
+    samples += ["Quáº­n HÃ\u00a0 Ä\u0090Ã´ng", "sÃ³", "voilÃ le travail", "â€œquotedâ€\x9d"]
+    for line in samples:
+        if ftfy.fix_text(line, FTFY_CONFIG) != line:
+            assert ftfy_may_change(line), ascii(line)
+    text = "\n".join(samples)
+    flagged = set(lines_ftfy_may_change(text))
+    assert flagged == {i for i, line in enumerate(samples) if ftfy_may_change(line)}
+
+
+def test_fast_path_skips_clean_vietnamese():
+    line = "Việt Nam có “nhiều” dân tộc – Đà Nẵng, Huế, Hà Nội… và Thành phố Hồ Chí Minh."
+    assert not ftfy_may_change(line)
+    assert lines_ftfy_may_change(line + "\n" + line) == []
+
+
+def test_lookalike_fast_path_matches_whole_text_regex():
+    from cleaner.stages import normalize
+
+    rng = random.Random(3)
+    alphabet = "ÐðaạiêĐnhg \n1_²Ðà\tx"
+    for _ in range(2000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(1, 30)))
+        expected = normalize._ETH_WORD.sub(normalize._fix_eth, text)
+        assert normalize._lookalikes(text) == expected, ascii(text)
+
+
+def test_big_jsonl_chunks_cleaned_by_workers_in_order(tmp_path, monkeypatch):
+    import cleaner.parallel as parallel
+    import cleaner.streaming as streaming
+
+    monkeypatch.setattr(parallel, "BATCH_BYTES", 100)  # every JSONL file counts as big
+    monkeypatch.setattr(streaming, "JSONL_CHUNK_LINES", 7)
+    folder = tmp_path / "in"
+    folder.mkdir()
+    lines = [json.dumps({"id": i, "text": f"Dòng {i}\u00a0 có  khoảng trắng" if i % 3 else f"Sạch {i}."},
+                        ensure_ascii=False) for i in range(100)]
+    (folder / "a.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    (folder / "b.jsonl").write_text(lines[1] + "\n", encoding="utf-8")
+    config = FAST.replace(jsonl=True, include=("*.jsonl",), cache=False)
+    one = _run(folder, config.replace(workers=1), Mode(output_dir=tmp_path / "one"))
+    two = _run(folder, config.replace(workers=2), Mode(output_dir=tmp_path / "two"))
+    assert [r.path for r in one] == [r.path for r in two]
+    for name in ("a.jsonl", "b.jsonl"):
+        assert (tmp_path / "one" / name).read_bytes() == (tmp_path / "two" / name).read_bytes()
+    out = (tmp_path / "two" / "a.jsonl").read_text(encoding="utf-8").splitlines()
+    assert [json.loads(line)["id"] for line in out] == list(range(100))
+    assert json.loads(out[1])["text"] == "Dòng 1 có khoảng trắng"
+    assert len(two[0].document.changes) == len(one[0].document.changes) > 0
+    assert {c.line for c in two[0].document.changes} == {c.line for c in one[0].document.changes}
+
+
+def test_zstd_jsonl_round_trip(tmp_path):
+    zstandard = pytest.importorskip("zstandard")
+    source = tmp_path / "in" / "part.jsonl.zst"
+    source.parent.mkdir()
+    source.write_bytes(zstandard.ZstdCompressor().compress(
+        (json.dumps({"text": "a  b"}) + "\n").encode()))
+    result = runner.invoke(app, ["clean", "--jsonl", "--rules", "none", "--no-cache",
+                                 str(tmp_path / "in"), "-o", str(tmp_path / "out")])
+    assert result.exit_code == 0, result.output
+    data = zstandard.ZstdDecompressor().stream_reader((tmp_path / "out" / source.name).open("rb")).read()
+    assert json.loads(data) == {"text": "a b"}
+
+
+def test_in_place_streamed_file_untouched_when_clean(tmp_path):
+    (tmp_path / "in").mkdir()
+    target = tmp_path / "in" / "big.txt"
+    target.write_bytes(CLEAN * 50)
+    before = target.stat().st_mtime_ns
+    [result] = _run(tmp_path / "in", FAST.replace(workers=1, cache=False, stream_threshold=10),
+                    Mode(in_place=True))
+    assert result.status == "unchanged"
+    assert target.stat().st_mtime_ns == before
+    assert not [p for p in (tmp_path / "in").iterdir() if p.name != "big.txt"]  # no temp left
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_stop_request_reports_exactly_the_files_written(tmp_path, monkeypatch, workers):
+    import cleaner.parallel as parallel
+
+    monkeypatch.setattr(parallel, "BATCH_FILES", 2)
+    folder = _tree(tmp_path, 12)
+
+    class Stop:
+        requested = False
+
+    stop = Stop()
+    config = FAST.replace(workers=workers, cache=False)
+    errors: list = []
+    sources = list(iter_sources([str(folder)], config.include, config.exclude, errors))
+    seen = []
+    for result in clean_sources(sources, config, Mode(output_dir=tmp_path / "out"), stop=stop):
+        seen.append(result.source.relative)
+        stop.requested = True  # as the first Ctrl-C does
+    written = sorted(p.name for p in (tmp_path / "out").iterdir())
+    assert sorted(seen) == written
+    assert len(seen) < 12
+
+
+def test_cache_skips_reading_files_recorded_clean(tmp_path, monkeypatch):
+    import os
+
+    import cleaner.runner as runner_module
+
+    folder = _tree(tmp_path, 2)
+    for path in folder.iterdir():  # an old mtime: the entry is not "racy"
+        os.utime(path, ns=(1_000_000_000_000_000_000, 1_000_000_000_000_000_000))
+    config = FAST.replace(workers=1, cache_dir=str(tmp_path / "cache"))
+    _run(folder, config, Mode(write=False))
+
+    def no_read(source):
+        if source.path.endswith("00.txt"):
+            raise AssertionError("a file recorded clean was read again")
+        return runner_module.__dict__["_real_read"](source)
+
+    monkeypatch.setitem(runner_module.__dict__, "_real_read", runner_module.read_bytes)
+    monkeypatch.setattr(runner_module, "read_bytes", no_read)
+    results = _run(folder, config, Mode(write=False))
+    assert [(r.cached, r.status) for r in results] == [(True, "unchanged"), (False, "changed")]
+    (folder / "00.txt").write_bytes(DIRTY)  # new mtime and size: read and cleaned again
+    monkeypatch.undo()
+    results = _run(folder, config, Mode(write=False))
+    assert [(r.cached, r.status) for r in results] == [(False, "changed"), (False, "changed")]
+
+
+def test_cache_handles_names_that_are_not_utf8(tmp_path):
+    import os
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    raw = os.path.join(os.fsencode(folder), b"caf\xe9.txt")
+    with open(raw, "wb") as handle:
+        handle.write(CLEAN)
+    os.utime(raw, ns=(10**18, 10**18))
+    config = FAST.replace(workers=1, cache_dir=str(tmp_path / "cache"))
+    assert [r.status for r in _run(folder, config, Mode(write=False))] == ["unchanged"]
+    assert [r.cached for r in _run(folder, config, Mode(write=False))] == [True]
+
+
+def test_fast_path_falls_back_to_ftfy_for_every_line_if_underivable(monkeypatch):
+    import cleaner.fastpath as fastpath
+
+    def broken():
+        raise ValueError("unsupported regex construct")
+
+    monkeypatch.setattr(fastpath, "_derived_prefilters", broken)
+    fastpath._prefilters.cache_clear()
+    try:
+        assert fastpath.ftfy_may_change("Việt Nam")
+        assert fastpath.lines_ftfy_may_change("abc\nViệt Nam") == [1]
+    finally:
+        fastpath._prefilters.cache_clear()
+
+
+def test_progress_bar_shows_files_and_megabytes_per_second(monkeypatch):
+    import io
+
+    from rich.console import Console
+
+    from cleaner.report import ProgressBar
+
+    console = Console(file=io.StringIO(), force_terminal=True, width=160)
+    bar = ProgressBar(console, 30, True)
+    task = bar._progress.tasks[0]
+    monkeypatch.setattr(type(task), "elapsed", property(lambda self: 2.0))
+    for _ in range(30):
+        bar.advance(100_000)
+    assert task.fields["rate"] == "15 files/s 1.5 MB/s"
+    bar.stop()
+
+
+def test_normalize_gates_give_the_regex_results():
+    import re
+
+    from cleaner.stages import normalize
+
+    rng = random.Random(5)
+    for _ in range(3000):
+        text = "".join(rng.choice(" \t\na\u00a0b\n") for _ in range(rng.randint(0, 14)))
+        assert normalize._strip_trailing(text) == normalize._TRAILING.sub("", text), repr(text)
+        assert normalize._collapse_spaces(text) == normalize._SPACE_RUN.sub(" ", text), repr(text)
+        for limit in (0, 1, 2):
+            stripped = text.lstrip("\n")
+            expected = re.sub("\n{%d,}" % (limit + 2), "\n" * (limit + 1), stripped)
+            assert normalize._blank_lines(text, limit) == expected, repr(text)
