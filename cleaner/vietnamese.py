@@ -135,7 +135,24 @@ def has_vietnamese_letter(word: str) -> bool:
 
 
 def words(text: str) -> list[str]:
-    return _WORD_RE.findall(text)
+    """The runs of letters in ``text``: combining marks belong to their
+    letter; numeric symbols such as ``²`` or ``½`` end a word."""
+    found = _WORD_RE.findall(text)
+    if all(word.isalpha() for word in found):
+        return found  # the common case: nothing to split
+    result: list[str] = []
+    for word in found:
+        piece = ""
+        for char in word:
+            if char.isalpha() or unicodedata.combining(char):
+                piece += char
+            else:
+                if piece:
+                    result.append(piece)
+                piece = ""
+        if piece:
+            result.append(piece)
+    return result
 
 
 def plausibility(text: str) -> float:

@@ -267,3 +267,13 @@ def test_folded_capitals_follow_usage_and_document():
     assert decode(not_folded, "tcvn3") == "Ý kiến: ủy ban"
     doc = repaired(misread(not_folded))
     assert doc.text == "Ý kiến: ủy ban"
+
+
+@pytest.mark.parametrize("text", [
+    "314 – Giáo hoàng Silvester I\ng/m² và g/m² và g/m² và g/m²\nnăm 314 – Giáo hoàng\n",
+    "Diện tích 5 km² và 3 m²; mật độ 120 người/km².\n" * 4 + "314 – Giáo hoàng\n",
+])
+def test_clean_vietnamese_with_symbols_untouched(text):
+    """Symbols that some legacy table reads as letters (– ², …) are no
+    evidence of legacy text in lines that already read as Vietnamese."""
+    assert cleaner.clean_text(text).text == text

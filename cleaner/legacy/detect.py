@@ -197,6 +197,10 @@ def _document_encoding(candidates) -> str | None:
     """The encoding that improves the document most, when it clearly does."""
     gains: dict[str, list[float]] = {}
     for before, options in candidates:
+        if before[0][1] == 0:
+            # No broken word: the line reads as Vietnamese already (or holds
+            # only symbols such as "m²"), so it is no evidence of legacy text.
+            continue
         for encoding, (_fixed, after, freq) in options.items():
             total = gains.setdefault(encoding, [0, 0.0, 0, 0])
             if _score(after) > _score(before[0]):
@@ -216,6 +220,9 @@ def _line_encoding(before, options, prior) -> str | None:
     """The encoding to convert one line with: the document's unless another
     reads the line clearly better; None to leave the line alone."""
     (score_before, freq_before) = (_score(before[0]), before[1])
+    good_before, bad_before = before[0]
+    if prior is None and good_before > 0 and bad_before == 0:
+        return None  # already reads as Vietnamese, and the document shows no legacy text
     best = max(options, key=lambda name: (_score(options[name][1]), options[name][2]))
     if prior in options and _score(options[prior][1]) >= _score(options[best][1]) - 1:
         best = prior
