@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+
+import cleaner
 from typer.testing import CliRunner
 
 from cleaner import restore as restore_pkg
@@ -229,3 +231,12 @@ def test_restore_options_from_config_files():
 def test_lone_replacement_character_among_intact_words_is_a_lost_symbol():
     assert restored("Hà Nội \ufffd Việt Nam").text == "Hà Nội \ufffd Việt Nam"
     assert restored("Tôi s?ng \ufffd Hà N?i").text == "Tôi sống ở Hà Nội"
+
+
+@pytest.mark.parametrize("text", [
+    "Anh đi đâu vậy? Em cho? Tại sao ? Vì sao?\n",
+    "Bạn có khỏe không? Thế à? Ai ? Tôi.\n",
+])
+def test_question_marks_in_clean_text_untouched(text):
+    """Without damage inside any word, every "?" is a real question mark."""
+    assert cleaner.clean_text(text).text == text

@@ -154,6 +154,9 @@ def restore_line(line: str, model: NgramModel, codepage: str = "cp1252",
     return result
 
 
+# Damage inside or at the start of a word, or any U+FFFD: proof that the
+# document went through a lossy conversion.
+_INNER_DAMAGE = re.compile(r"\ufffd|\?(?=[^\W\d_])")
 _MAYBE_URL = re.compile(r"://|www\.|@|\?\w+=")
 
 
@@ -239,6 +242,10 @@ def _options(token: str, index: CandidateIndex, codepage: str, style: str | None
 
 def restore_document(doc: Document, config: Config) -> None:
     """Restore the damaged tokens of ``doc.text`` in place, recording each."""
+    if not _INNER_DAMAGE.search(doc.text):
+        # Only word-final or lone "?": clean text asking questions ("cho?",
+        # "sao ?"). Lossy damage always hits letters inside words too.
+        return
     try:
         model = load_model(config.model)
     except ModelError as exc:
