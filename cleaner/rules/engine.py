@@ -1,0 +1,263 @@
+"""Apply chrome rules to a document: find the main body, match lines and
+blocks, enforce the safety cap, record one change per removed run."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+
+from ..config import Config
+from ..document import Document
+from .loader import load_named, pack_names_for, parse_inline
+from .model import LINE_KINDS, Line, Rule, site_matches
+from .text import detect_language, is_body_paragraph, looks_like_prose, normalize
+
+STAGE = "chrome"
+# A line such as "04:12 PM 17/03/2022 | Lượt xem: 1447 | In bài viết |" is
+# chrome when every part between these separators is.
+_SEGMENT_SPLIT = re.compile(r"\s*(?:\||•|·|\s-\s|\s–\s)\s*")
+SEGMENTED_MAX = 200  # longer lines are never a row of chrome parts
+_LINE_END = re.compile(r"(\r\n|\r|\n)")
+# A tail marker fires once this share of the body's prose lies before it.
+TAIL_SHARE = 2 / 3
+
+
+@dataclass
+class Plan:
+    """Which lines the rules remove (index → rules) and the body bounds."""
+
+    lines: list[str]
+    separators: list[str] = field(default_factory=list)  # line ends: "\n", "\r\n" or "\r"
+    removed: dict[int, tuple[Rule, ...]] = field(default_factory=dict)
+    body: tuple[int, int] | None = None  # first and last anchor paragraph
+
+    @property
+    def removed_share(self) -> float:
+        total = sum(len(normalize(line)) for line in self.lines)
+        gone = sum(len(normalize(self.lines[i])) for i in self.removed)
+        return gone / total if total else 0.0
+
+
+def remove_chrome(doc: Document, config: Config) -> None:
+    rules = rules_for(config, doc.text, doc.path)
+    if not rules:
+        return
+    plan = plan_removal(doc.text, rules)
+    if not plan.removed:
+        return
+    share = plan.removed_share
+    if share > config.safety_cap and not config.force:
+        names = sorted({r.id for rs in plan.removed.values() for r in rs})
+        doc.warnings.append(
+            f"chrome rules would remove {share:.0%} of the text (over the {config.safety_cap:.0%} "
+            f"safety cap); document kept whole (use --force). Rules: {', '.join(names)}"
+        )
+        return
+    apply_plan(doc, plan)
+
+
+def apply_plan(doc: Document, plan: Plan) -> None:
+    ends = plan.separators + [""]
+    kept = "".join(line + ends[i] for i, line in enumerate(plan.lines) if i not in plan.removed)
+    if len(plan.lines) - 1 in plan.removed:  # the last line went: drop the line end before it
+        kept = re.sub(r"(\r\n|\r|\n)$", "", kept)
+    for start, end, rules in _runs(plan.removed):
+        rule = rules[0]
+        others = [r.id for r in rules[1:]]
+        reason = rule.reason + (f" (with {', '.join(others)})" if others else "")
+        doc.record(STAGE, "chrome", start + 1, "\n".join(plan.lines[start:end + 1]), "", reason,
+                   rule=rule.id, end_line=end + 1 if end > start else None)
+    doc.text = kept
+
+
+def _runs(removed: dict[int, tuple[Rule, ...]]):
+    """(first, last, rules) for each run of consecutive lines removed by the same rules."""
+    run: list[int] = []
+    for index in sorted(removed):
+        if run and (index != run[-1] + 1 or removed[index] != removed[run[0]]):
+            yield run[0], run[-1], removed[run[0]]
+            run = []
+        run.append(index)
+    if run:
+        yield run[0], run[-1], removed[run[0]]
+
+
+def plan_removal(text: str, rules: tuple[Rule, ...] | list[Rule]) -> Plan:
+    parts = _LINE_END.split(text)
+    lines = parts[0::2]
+    plan = Plan(lines, parts[1::2])
+    norms = [normalize(line) for line in lines]
+    prose = [looks_like_prose(n) for n in norms]
+    views = [Line(n, p) for n, p in zip(norms, prose)]
+    line_rules = [r for r in rules if r.match in LINE_KINDS]
+    markers = [r for r in rules if r.match == "tail-marker"]
+    blocks = [r for r in rules if r.match == "block"]
+
+    # 1. Every line's own matches (scope decided once the body is known).
+    hits: dict[int, tuple[Rule, ...]] = {}
+    longest = max((r.max_length for r in rules), default=0)
+    for i, norm in enumerate(norms):
+        if not norm or len(norm) > longest:
+            continue
+        found = _line_hits(views[i], line_rules)
+        if found:
+            hits[i] = found
+    marker_at: dict[int, list[Rule]] = {}
+    for i, norm in enumerate(norms):
+        found = [r for r in markers if norm and len(norm) <= longest and r.test(views[i], protect=prose[i])]
+        if found:
+            marker_at[i] = found
+    # 2. The main body: strong paragraphs no rule claims.
+    anchors = [i for i, n in enumerate(norms) if n and i not in hits and i not in marker_at
+               and is_body_paragraph(n)]
+    if anchors:
+        plan.body = (anchors[0], anchors[-1])
+    first, last = plan.body if plan.body else (len(lines), -1)
+
+    def in_scope(rule: Rule, i: int) -> bool:
+        if rule.scope == "head":
+            return i < first
+        if rule.scope == "tail":
+            return i > last
+        if rule.scope == "edges":
+            return i < first or i > last
+        return True
+
+    for i, found in hits.items():
+        if all(in_scope(r, i) for r in found):
+            plan.removed[i] = found
+    # 3. Tail markers: the marker and everything after it up to the next
+    # body paragraph (a long one, or two in a row).
+    anchor_set = set(anchors)
+    prose_chars = []  # body-paragraph characters before each line
+    total = 0
+    for i, norm in enumerate(norms):
+        prose_chars.append(total)
+        total += len(norm) if i in anchor_set else 0
+    for i in sorted(marker_at):
+        if any(r.match == "tail-marker" for r in plan.removed.get(i, ())):
+            continue  # already inside a block
+        for rule in marker_at[i]:
+            if _fire_marker(plan, rule, i, first, last, norms, anchor_set, prose_chars, total):
+                break
+    # 4. Start/end blocks.
+    for rule in blocks:
+        i = 0
+        while i < len(lines):
+            if norms[i] and rule.test(views[i]) and in_scope(rule, i):
+                end = next((j for j in range(i + 1, len(lines)) if norms[j] and rule.matches_end(norms[j])), None)
+                if end is not None:
+                    for j in range(i, end + 1):
+                        if norms[j]:
+                            plan.removed.setdefault(j, (rule,))
+                    i = end
+            i += 1
+    return plan
+
+
+def _fire_marker(plan: Plan, rule: Rule, i: int, first: int, last: int, norms: list[str],
+                 anchor_set: set[int], prose_chars: list[int], total: int) -> bool:
+    """Remove the block a tail marker at line ``i`` starts, if it fires there."""
+    in_tail = i > last or (total and prose_chars[i] >= TAIL_SHARE * total)
+    if rule.scope == "head":
+        fires, in_tail = i < first, False
+    elif in_tail:
+        fires = True
+    else:
+        # Inside the body only a "document" marker fires, and only over
+        # a short list of headlines up to the next paragraph.
+        fires = rule.scope == "document" and _short_list_follows(i, norms, anchor_set)
+    if not fires:
+        return False
+    plan.removed.setdefault(i, (rule,))
+    for j in range(i + 1, len(norms)):
+        if j in anchor_set and (not in_tail or _ends_block(j, norms, anchor_set)):
+            break
+        if norms[j]:
+            plan.removed.setdefault(j, (rule,))
+    return True
+
+
+_SENTENCE_END = re.compile(r"[.!?…][\"'”’)]*$")
+
+
+def _short_list_follows(i: int, norms: list[str], anchors: set[int]) -> bool:
+    """Between line ``i`` and the next body paragraph: 1-6 short lines, none
+    of them a sentence (headline links, not body text)."""
+    items = []
+    for j in range(i + 1, len(norms)):
+        if j in anchors:
+            break
+        if norms[j]:
+            items.append(norms[j])
+    return 0 < len(items) <= 6 and all(len(t) <= 150 and not _SENTENCE_END.search(t) for t in items)
+
+
+def _ends_block(j: int, norms: list[str], anchors: set[int]) -> bool:
+    if len(norms[j]) >= 200:
+        return True
+    following = next((k for k in range(j + 1, len(norms)) if norms[k]), None)
+    return following in anchors
+
+
+def _line_hits(line: Line, rules: list[Rule]) -> tuple[Rule, ...]:
+    """Rules that match the whole line, or one per separated part when
+    every part of the line is matched by some rule."""
+    for rule in rules:
+        if rule.test(line, protect=line.prose):
+            return (rule,)
+    if line.prose or len(line.norm) > SEGMENTED_MAX or not _SEGMENT_SPLIT.search(line.norm):
+        return ()
+    found: list[Rule] = []
+    for part in _SEGMENT_SPLIT.split(line.norm):
+        if not part.strip():
+            continue
+        view = Line.of(part)
+        rule = next((r for r in rules if r.test(view, protect=False)), None)
+        if rule is None:
+            return ()
+        if rule not in found:
+            found.append(rule)
+    return tuple(found)
+
+
+# --- which rules apply to a document --------------------------------------
+
+
+def rules_for(config: Config, text: str, path: str | None) -> tuple[Rule, ...]:
+    """The enabled rules for one document: its site's section (if any) or the
+    configured packs, plus inline rules, minus disabled categories."""
+    names, categories_off, inline = config.rules, config.categories_off, list(config.inline_rules)
+    for blob in config.sites:
+        site = json.loads(blob)
+        if path is not None and site_matches(site["site"], path):
+            names = tuple(site.get("rules", names))
+            categories_off = tuple(site.get("categories-off", site.get("categories_off", categories_off)))
+            inline.extend(site.get("rule", ()))
+    if names == ("none",) or not names:
+        language = None
+    else:
+        language = detect_language(text) if "default" in names else None
+    rules = load_rules(tuple(names), language, tuple(inline))
+    return tuple(r for r in rules if r.category not in categories_off and r.applies_to(path))
+
+
+def load_rules(names: tuple[str, ...], language: str | None = None,
+               inline: tuple[str, ...] = ()) -> tuple[Rule, ...]:
+    """Packs and rule files by name (``default`` expanded for ``language``)
+    and inline rules; a later rule with the same id replaces an earlier one.
+    Files are parsed once per modification time (loader), so this is cheap."""
+    by_id: dict[str, Rule] = {}
+    for name in pack_names_for(names, language):
+        for rule in load_named(name):
+            by_id[rule.id] = rule
+    for blob in inline:
+        rule = parse_inline(blob)
+        by_id[rule.id] = rule
+    # The first matching rule names a removal: inline rules, then the files
+    # named last, take precedence over the packs before them.
+    groups: dict[str, list[Rule]] = {}
+    for rule in by_id.values():
+        groups.setdefault(rule.pack, []).append(rule)
+    return tuple(rule for pack in reversed(groups) for rule in groups[pack])

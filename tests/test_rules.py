@@ -1,0 +1,334 @@
+"""Chrome removal: rule engine, built-in packs, rule files, per-site config,
+body protection, safety cap and the ``cleaner rules`` commands."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+import cleaner
+from cleaner.cli import app
+from cleaner.config import DEFAULT, Config, load_config
+from cleaner.errors import ConfigError
+from cleaner.rules import builtin_packs, load_file, load_rules, plan_removal
+from cleaner.rules.text import detect_language, looks_like_prose
+from conftest import ROOT, SAMPLES
+
+runner = CliRunner()
+PAGES = ROOT / "tests" / "data" / "chrome"
+VI = tuple(r for r in load_rules(("default",), "vi") if r.category != "source")
+BODY = (
+    "Trong nhiệm kỳ qua, Quận ủy đã tăng cường sự lãnh đạo thực hiện nhiệm vụ chính trị của địa phương, "
+    "tập trung đổi mới phương thức lãnh đạo và nâng cao chất lượng tổ chức cơ sở đảng.\n\n"
+) * 6
+
+
+def removed_lines(text: str, rules=VI) -> list[str]:
+    plan = plan_removal(text, rules)
+    return [plan.lines[i].strip() for i in sorted(plan.removed)]
+
+
+def chrome_changes(doc):
+    return [c for c in doc.changes if c.stage == "chrome"]
+
+
+# --- the seeds ------------------------------------------------------------------
+
+SEED_CHROME = {
+    "000": ["Các bài mới đăng", "Các bài đã đăng :", "Bài viết Xem", "Viết bình luận", "Họ tên:(*)",
+            "Số điện thoại:", "Tiêu đề:(*)", "Nội dung:(*)", "Mã xác nhận:"],
+    "001": ["04:12 PM 17/03/2022", "Tin khác"],
+    "002": ["Phản hồi", "Các tin khác", "Mới nhất", "Liên kết website"],
+    "003": ["Ngày đăng: 24/08/2020", "• Tiêu đề *", "• Người gửi *", "• Email*", "• Nội dung bình luận*",
+            "Các tin cùng chuyên mục"],
+    "004": ["tin tức liên quan", "Chương trình phát thanh ngày 26/11/2011", "Đang online: 12",
+            "Tổng truy cập: 6.577.284"],
+}
+
+
+@pytest.mark.parametrize("key", sorted(SEED_CHROME))
+def test_seed_chrome_removed_and_body_kept(key):
+    path = next((SAMPLES / "input").glob(f"{key}_*.txt"))
+    text = path.read_text(encoding="utf-8")
+    gone = removed_lines(text)
+    assert len(gone) == len(SEED_CHROME[key])
+    for expected, line in zip(SEED_CHROME[key], gone):
+        assert line.replace("\u00a0", " ").startswith(expected)
+
+
+def test_seed_bylines_and_sources_kept():
+    text = "".join((SAMPLES / "input" / p.name).read_text(encoding="utf-8")
+                   for p in sorted((SAMPLES / "input").glob("*.txt")))
+    gone = set(removed_lines(text))
+    for line in ("Hoàng Anh", "Hà Bình", "Theo https://kinhtedothi.vn", "Nguồn Báo PT", "Ban Biên tập",
+                 "Đức Toàn (Văn phòng Ban cán sự đảng)", "Linh hoạt và chủ động"):
+        assert line not in gone
+
+
+# --- realistic pages with other sites' chrome ------------------------------------
+
+PAGE_FILES = sorted(PAGES.glob("*.txt"))
+
+
+@pytest.mark.parametrize("page", PAGE_FILES, ids=lambda p: p.stem)
+def test_page_expected_output(page):
+    config = DEFAULT.replace(restore_lossy=False)
+    doc = cleaner.clean_bytes(page.read_bytes(), config, path=str(page))
+    assert doc.text == page.with_suffix(".expected").read_text(encoding="utf-8")
+    assert not [w for w in doc.warnings if "safety cap" in w]
+    again = cleaner.clean_text(doc.text, config)
+    assert again.text == doc.text  # idempotent
+
+
+def test_every_removal_is_a_recorded_change():
+    page = PAGES / "portal_like.txt"
+    doc = cleaner.clean_bytes(page.read_bytes(), path=str(page))
+    changes = chrome_changes(doc)
+    assert changes and all(c.kind == "chrome" and c.rule and c.after == "" for c in changes)
+    assert all(":" in c.reason for c in changes)  # "category: description"
+    rules = {c.rule for c in changes}
+    assert {"vi.related-list", "vi.date-line", "vi.counter"} <= rules
+    multi = [c for c in changes if c.end_line]
+    assert all(c.end_line > c.line for c in multi)
+
+
+# --- matchers ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("line", ["Lượt xem: 1447", "Tổng truy cập: 6.577.284", "Lượt truy cập: 12,345,678",
+                                  "Hôm nay: 1 204", "1.234 lượt xem", "Đang online: 12", "Views: 1,234"])
+def test_counters_any_digit_grouping(line):
+    assert removed_lines(BODY + line + "\n") == [line]
+
+
+@pytest.mark.parametrize("line", ["HỌ TÊN:(*)", "ho ten", "  • Email*", "» Tin liên quan", "Thứ Năm, 17/03/2022 16:12 (GMT+7)",
+                                  "Trang chủ > Thời sự > Chính trị", "Chia sẻ | Gửi email | In bài", "A- A A+",
+                                  "Tags: xây dựng Đảng, Hà Nội", "© 2023 Báo Điện tử. Ghi rõ nguồn khi phát hành lại.",
+                                  "https://example.vn/tin-tuc/abc.html", "----------"])
+def test_case_diacritic_and_decoration_insensitive(line):
+    assert removed_lines(BODY + line + "\n") == [line.strip()]
+
+
+def test_segmented_line_removed_only_when_every_part_is_chrome():
+    ok = "Ngày đăng: 03/07/2023 | Lượt đọc: 812 | In bài viết"
+    mixed = "Ngày đăng: 03/07/2023 | Hội nghị tổng kết"
+    assert removed_lines(ok + "\n" + BODY + mixed + "\n") == [ok]
+
+
+# --- body protection ---------------------------------------------------------------
+
+
+def test_prose_with_chrome_words_is_kept():
+    prose = ("Bình luận về kết quả này, đồng chí Bí thư cho rằng công tác xây dựng Đảng "
+             "đã có nhiều chuyển biến tích cực trong năm qua.")
+    assert looks_like_prose(prose)
+    assert removed_lines(BODY + prose + "\n") == []
+
+
+def test_tail_marker_only_after_main_body():
+    text = "Tiêu đề bài viết\n\nTin khác\n\n" + BODY + "Một dòng ngắn trong bài\n\n" + BODY + "Tin khác\n\nTiêu đề một\n\nTiêu đề hai\n"
+    assert removed_lines(text) == ["Tin khác", "Tiêu đề một", "Tiêu đề hai"]
+
+
+def test_related_box_inside_body_takes_only_short_headlines():
+    text = BODY + "Tin liên quan:\nGiá lúa tăng mạnh\nXuất khẩu gạo kỷ lục\n" + BODY
+    assert removed_lines(text) == ["Tin liên quan:", "Giá lúa tăng mạnh", "Xuất khẩu gạo kỷ lục"]
+    subheading = BODY + "Tin liên quan:\nMột câu văn hoàn chỉnh của bài viết.\n" + BODY
+    assert removed_lines(subheading) == ["Tin liên quan:"]
+
+
+def test_source_category_off_by_default_and_switchable():
+    text = BODY + "Hoàng Anh\n\nTheo https://kinhtedothi.vn\n\nNguồn: Báo Phú Thọ\n"
+    doc = cleaner.clean_text(text)
+    assert "Theo https://kinhtedothi.vn" in doc.text and "Hoàng Anh" in doc.text
+    doc = cleaner.clean_text(text, DEFAULT.replace(categories_off=()))
+    assert "Theo https" not in doc.text and "Nguồn" not in doc.text and "Hoàng Anh" in doc.text
+
+
+# --- safety cap ---------------------------------------------------------------------
+
+CHROMY = "Tiêu đề ngắn\n\n" + BODY[: len(BODY) // 6] + "Tin khác\n" + "".join(f"Tiêu đề tin số {i}\n" for i in range(30))
+
+
+def test_safety_cap_keeps_document_and_warns():
+    doc = cleaner.clean_text(CHROMY)
+    assert "Tiêu đề tin số 29" in doc.text and not chrome_changes(doc)
+    assert any("safety cap" in w and "vi.related-list" in w for w in doc.warnings)
+
+
+def test_force_and_configurable_cap():
+    assert "Tin khác" not in cleaner.clean_text(CHROMY, DEFAULT.replace(force=True)).text
+    assert "Tin khác" not in cleaner.clean_text(CHROMY, DEFAULT.replace(safety_cap=0.95)).text
+
+
+# --- selecting rules ------------------------------------------------------------------
+
+
+def test_rules_none_and_single_pack():
+    text = BODY + "Lượt xem: 12\n\nFacebook Twitter\n"
+    assert cleaner.clean_text(text, DEFAULT.replace(rules=("none",))).text.endswith("Facebook Twitter\n")
+    only_generic = cleaner.clean_text(text, DEFAULT.replace(rules=("generic",))).text
+    assert "Lượt xem: 12" in only_generic and "Facebook" not in only_generic
+
+
+def test_language_detection_picks_packs():
+    english = ("The committee said on Monday that the new rules would be applied to all of the members "
+               "of the association, and that it was not yet clear when they would be published.\n\n") * 5
+    assert detect_language(english) == "en" and detect_language(BODY) == "vi"
+    doc = cleaner.clean_text(english + "Related articles\nFloods hit the north\n")
+    assert "Related articles" not in doc.text
+
+
+def test_builtin_packs_and_examples():
+    assert {"generic", "vi-news", "en-news"} <= set(builtin_packs())
+    for pack in ("generic", "vi-news", "en-news"):
+        for rule in load_rules((pack,)):
+            assert all(rule.matches(e) for e in rule.positive), rule.id
+            assert not any(rule.matches(e) for e in rule.negative), rule.id
+
+
+# --- rule files, inline rules, sites ----------------------------------------------------
+
+GOOD_RULES = """
+[pack]
+name = "mine"
+
+[[rule]]
+id = "mine.footer"
+category = "navigation"
+description = "our footer"
+match = "phrase"
+phrases = ["Về đầu trang nhé"]
+examples = { positive = ["về đầu trang nhé"], negative = ["Về đầu"] }
+
+[[rule]]
+id = "mine.ad-block"
+category = "ads"
+match = "block"
+start = ["BẮT ĐẦU QUẢNG CÁO"]
+end = ["HẾT QUẢNG CÁO"]
+"""
+
+
+def test_rule_file_with_block(tmp_path):
+    path = tmp_path / "mine.toml"
+    path.write_text(GOOD_RULES, encoding="utf-8")
+    text = BODY + "BẮT ĐẦU QUẢNG CÁO\nMua ngay hôm nay\nHẾT QUẢNG CÁO\n" + BODY + "Về đầu trang nhé\n"
+    doc = cleaner.clean_text(text, DEFAULT.replace(rules=("default", str(path))))
+    assert "QUẢNG CÁO" not in doc.text and "Mua ngay" not in doc.text and "Về đầu trang nhé" not in doc.text
+    assert {c.rule for c in chrome_changes(doc)} == {"mine.ad-block", "mine.footer"}
+
+
+@pytest.mark.parametrize("body, line, message", [
+    ('[[rule]]\nid = "x"\ncategory = "meta"\nmatch = "phrase"\nphrases = [1, 2]\n', 5, "list of strings"),
+    ('[[rule]]\nid = "x"\ncategory = "meta"\nmatch = "phrase"\nphrase = ["a"]\n', 5, "unknown key 'phrase'"),
+    ('[[rule]]\nid = "x"\ncategory = "meta"\nmatch = "fuzzy"\nphrases = ["a"]\n', 4, "'match' must be"),
+    ('[[rule]]\nid = "x"\ncategory = "meta"\nmatch = "regex"\nregex = ["(a+)+$"]\n', 5, "exponential"),
+    ('[[rule]]\nid = "x"\ncategory = "meta"\nmatch = "regex"\nregex = ["([a-z]"]\n', 5, "bad pattern"),
+    ('[[rule]]\nid = "x"\ncategory = "meta"\nmatch = "phrase"\nphrases = ["a"\n', 5, "invalid TOML"),
+])
+def test_malformed_rule_file_names_file_and_line(tmp_path, body, line, message):
+    path = tmp_path / "bad.toml"
+    path.write_text('[pack]\nname = "bad"\n\n' + body.replace("\n", "\n", 1), encoding="utf-8")
+    with pytest.raises(ConfigError) as info:
+        load_file(path)
+    assert f"bad.toml:{line + 3}" in str(info.value) and message in str(info.value)
+
+
+def test_malformed_rule_file_cli_exit_2(tmp_path):
+    path = tmp_path / "bad.toml"
+    path.write_text('[[rule]]\nid = "x"\ncategory = "meta"\nmatch = "regex"\nregex = ["(a|aa)*b"]\n', encoding="utf-8")
+    page = tmp_path / "a.txt"
+    page.write_text("Xin chào\n", encoding="utf-8")
+    result = runner.invoke(app, ["clean", "--rules", str(path), str(page)])
+    assert result.exit_code == 2
+    assert "bad.toml:5" in result.output and result.output.count("error") == 1
+
+
+def test_long_lines_never_reach_regex_rules(tmp_path):
+    path = tmp_path / "r.toml"
+    path.write_text('[[rule]]\nid = "x"\ncategory = "meta"\nmatch = "regex"\nmax-length = 100000\n'
+                    'regex = ["^a{1,30}b"]\n', encoding="utf-8")
+    (rule,) = load_file(path)
+    assert rule.matches("ab") and not rule.matches("a" * 20000 + "b")
+
+
+def test_inline_rules_and_sites_from_config(tmp_path):
+    (tmp_path / "cleaner.toml").write_text("""
+categories-off = []
+[[rule]]
+id = "inline.promo"
+category = "ads"
+match = "phrase"
+phrases = ["Khuyến mãi hot"]
+
+[sites."example.vn"]
+rules = ["generic"]
+[[sites."example.vn".rule]]
+id = "site.footer"
+category = "navigation"
+match = "prefix"
+phrases = ["Báo Example"]
+""", encoding="utf-8")
+    config = load_config(start=tmp_path)
+    assert config.inline_rules and config.sites and config.cache_key() != DEFAULT.cache_key()
+    text = BODY + "Khuyến mãi hot\n\nBáo Example - Cơ quan ngôn luận\n\nLượt xem: 5\n"
+    site = cleaner.clean_text(text, config, path=str(tmp_path / "example.vn" / "a.txt")).text
+    other = cleaner.clean_text(text, config, path=str(tmp_path / "other.vn" / "a.txt")).text
+    assert "Báo Example" not in site and "Lượt xem: 5" in site and "Khuyến mãi" not in site
+    assert "Báo Example" in other and "Lượt xem" not in other and "Khuyến mãi" not in other
+
+
+def test_config_rule_paths_relative_to_config_file(tmp_path):
+    (tmp_path / "rules").mkdir()
+    (tmp_path / "rules" / "mine.toml").write_text(GOOD_RULES, encoding="utf-8")
+    (tmp_path / "cleaner.toml").write_text('rules = ["default", "rules/mine.toml"]\n', encoding="utf-8")
+    config = load_config(start=tmp_path)
+    assert Path(config.rules[1]).is_file()
+    assert "mine.footer" in {r.id for r in load_rules(config.rules, "vi")}
+
+
+def test_bad_sites_section_is_config_error(tmp_path):
+    with pytest.raises(ConfigError):
+        Config.from_mapping({"sites": {"x.vn": {"colour": "red"}}})
+
+
+# --- the rules sub-commands ----------------------------------------------------------------
+
+
+def test_rules_list_and_show():
+    listed = runner.invoke(app, ["rules", "list"])
+    assert listed.exit_code == 0 and "vi.counter\tcounter" in listed.stdout
+    shown = runner.invoke(app, ["rules", "show", "vi.counter"])
+    assert shown.exit_code == 0 and "lượt xem" in shown.stdout and "vi-news.toml:" in shown.stdout
+    assert runner.invoke(app, ["rules", "show", "no.such"]).exit_code == 2
+
+
+def test_rules_test_reports_removals_and_failing_examples(tmp_path):
+    ok = runner.invoke(app, ["rules", "test", str(SAMPLES / "input" / "001_816201bad44a9b48.txt")])
+    assert ok.exit_code == 0 and "vi.related-list\tTin khác" in ok.stdout
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[[rule]]\nid = "x"\ncategory = "meta"\nmatch = "phrase"\nphrases = ["a"]\n'
+                   'positive = ["b"]\n', encoding="utf-8")
+    failing = runner.invoke(app, ["rules", "test", "--rules", str(bad)])
+    assert failing.exit_code == 1 and "should match: 'b'" in failing.output
+
+
+def test_clean_rules_option(tmp_path):
+    page = tmp_path / "a.txt"
+    page.write_text(BODY + "Lượt xem: 12\n", encoding="utf-8")
+    kept = runner.invoke(app, ["clean", "--rules", "none", str(page)])
+    assert kept.exit_code == 0 and "Lượt xem: 12" in kept.stdout
+    removed = runner.invoke(app, ["clean", "--rules", "generic", "--rules", "vi-news", str(page)])
+    assert removed.exit_code == 0 and "Lượt xem" not in removed.stdout
+
+
+def test_polynomial_regex_on_long_line_ends(tmp_path):
+    # Passes the load-time check; the regex engine's time limit is the backstop.
+    path = tmp_path / "r.toml"
+    path.write_text('[[rule]]\nid = "x"\ncategory = "meta"\nmatch = "regex"\nmax-length = 100000\n'
+                    'regex = ["^a*a*a*a*a*a*b"]\n', encoding="utf-8")
+    (rule,) = load_file(path)
+    assert not rule.matches("a" * 450)
