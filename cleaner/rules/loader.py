@@ -31,8 +31,14 @@ _OPTIONAL = {"description", "end", "fold", "scope", "sites", "protect-prose", "n
 _LANGUAGE_PACKS = {"vi": ("vi-news",), "en": ("en-news",)}
 
 
+@lru_cache(maxsize=1)
+def _builtin_pack_names() -> tuple[str, ...]:
+    return tuple(sorted(p.stem for p in PACKS_DIR.glob("*.toml")))
+
+
 def builtin_packs() -> list[str]:
-    return sorted(p.stem for p in PACKS_DIR.glob("*.toml"))
+    """The packs shipped with cleaner (listed once: every document asks)."""
+    return list(_builtin_pack_names())
 
 
 def pack_names_for(names: tuple[str, ...], language: str | None) -> list[str]:
@@ -46,7 +52,7 @@ def pack_names_for(names: tuple[str, ...], language: str | None) -> list[str]:
 
 def load_named(name: str, base: Path | None = None) -> tuple[Rule, ...]:
     """A built-in pack by name, or a rule file by path."""
-    if name in builtin_packs():
+    if name in _builtin_pack_names():
         return load_file(PACKS_DIR / f"{name}.toml")
     path = Path(name)
     if not path.is_absolute() and base is not None:

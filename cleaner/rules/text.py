@@ -109,13 +109,18 @@ def detect_language(text: str) -> str | None:
     """"vi" when many words carry Vietnamese letters, "en" when English
     function words are frequent, else None."""
     sample = text[:20000]
-    words = vietnamese.words(sample)
+    words = _ANY_WORD.findall(sample)
     if not words:
         return None
-    vi = sum(1 for w in words if not w.isascii() and vietnamese.has_vietnamese_letter(w))
-    if vi / len(words) >= 0.15:
+    total = len(words)
+    if sum(1 for word in words if _VI_LETTER.search(word)) / total >= 0.15:
         return "vi"
-    lower = [w.lower() for w in words]
-    if sum(w in EN_FUNCTION_WORDS for w in lower) / len(words) >= 0.12:
+    english = sum(1 for word in words if word.lower() in EN_FUNCTION_WORDS)
+    if english / total >= 0.12:
         return "en"
     return None
+
+
+_ANY_WORD = re.compile(r"[^\W\d_]+")
+# A letter only Vietnamese uses (not in Latin-1: French "été" is no evidence).
+_VI_LETTER = re.compile("[ăđĩũơưạ-ỹĂĐĨŨƠƯẠ-Ỹ]")
