@@ -17,11 +17,14 @@ import typer
 from rich.console import Console
 
 from . import __version__
+from .cli_cache import cache_app
+from .cli_rules import check_rules, rules_app
 from .config import Config, load_config
 from .errors import CleanerError
 from .files import STDIN, Source, iter_sources, read_bytes, SourceError
-from .report import Summary, print_diff, print_summary, unified_diff
-from .runner import Mode, clean_source
+from .interrupt import EXIT_INTERRUPTED, finish_current_on_sigint
+from .report import COLOR_CHOICES, Reporter, ReportPathError, console_options, open_report
+from .runner import Mode, clean_sources, input_globs
 
 EXIT_OK, EXIT_CHANGES, EXIT_ERROR = 0, 1, 2
 
@@ -37,11 +40,7 @@ app = typer.Typer(
 
 def _color_system(color: str) -> dict:
     """rich Console options for --color, NO_COLOR and FORCE_COLOR."""
-    if color == "never" or (color == "auto" and os.environ.get("NO_COLOR")):
-        return {"no_color": True, "color_system": None}
-    if color == "always" or (color == "auto" and os.environ.get("FORCE_COLOR")):
-        return {"force_terminal": True}
-    return {}
+    return console_options(color)
 
 
 def _stderr(color: str = "auto") -> Console:
@@ -49,7 +48,7 @@ def _stderr(color: str = "auto") -> Console:
 
 
 def _fail(message: str) -> typer.Exit:
-    _stderr().print(f"cleaner: error: {message}", markup=False)
+    _stderr().print(f"cleaner: error: {message}", markup=False, soft_wrap=True)  # one line
     return typer.Exit(EXIT_ERROR)
 
 
@@ -59,6 +58,14 @@ def _config(config_file: Optional[Path], start: Path, overrides: dict) -> Config
         return config.replace_from({k: v for k, v in overrides.items() if v is not None}, "command line")
     except CleanerError as exc:
         raise _fail(str(exc)) from None
+
+
+def _run_options(workers, no_cache, cache_dir, jsonl, text_field) -> dict:
+    """Command-line overrides for the run options (None: keep the config's)."""
+    options = {"workers": workers, "cache": False if no_cache else None,
+               "cache_dir": str(cache_dir) if cache_dir else None, "jsonl": jsonl or None,
+               "text_field": text_field}
+    return options
 
 
 def _version(value: bool) -> None:
@@ -84,56 +91,77 @@ def clean(
     diff: bool = typer.Option(False, "--diff", help="Print a unified diff per changed file on stdout; write nothing."),
     encoding: Optional[str] = typer.Option(None, "--encoding", help="Force the input encoding (e.g. cp1252, tcvn3)."),
     tone_style: Optional[str] = typer.Option(None, "--tone-style", help="Place tone marks in the 'old' (hòa) or 'new' (hoà) style."),
+    model: Optional[Path] = typer.Option(None, "--model", help="Restoration model for lossy ?/\ufffd damage (default: the shipped one; see 'cleaner model')."),
     force: bool = typer.Option(False, "--force", help="Write even when the safety cap or the empty-output guard would refuse."),
+    rules: Optional[list[str]] = typer.Option(None, "--rules", help="Chrome rule pack (generic, vi-news, en-news, default, none) or rule file; repeatable."),
     config_file: Optional[Path] = typer.Option(None, "--config", help="Config file (default: nearest cleaner.toml or pyproject.toml [tool.cleaner])."),
     stdin_filename: Optional[str] = typer.Option(None, "--stdin-filename", help="Name stdin input for config matching and reports."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Only errors on stderr."),
     verbose: bool = typer.Option(False, "--verbose", "-v", help="A line per file and every change kind."),
-    color: str = typer.Option("auto", "--color", help="auto, always or never."),
+    color: str = typer.Option("auto", "--color", help="Colour: auto (terminals only; NO_COLOR / FORCE_COLOR respected), always or never."),
+    report_file: Optional[Path] = typer.Option(None, "--report", help="Also write a report: FILE.json (schema cleaner-report/1) or FILE.html (one self-contained page)."),
+    workers: Optional[int] = typer.Option(None, "--workers", "-j", min=0, help="Worker processes (default: one per CPU; 1: no workers)."),
+    no_cache: bool = typer.Option(False, "--no-cache", help="Clean every file, even those the cache knows are clean."),
+    cache_dir: Optional[Path] = typer.Option(None, "--cache-dir", help="Cache folder (default: $XDG_CACHE_HOME/cleaner)."),
+    jsonl: bool = typer.Option(False, "--jsonl", help="Inputs are JSON Lines (.jsonl, also .gz/.xz/.bz2/.zst): clean one field per record."),
+    text_field: Optional[str] = typer.Option(None, "--text-field", help="The JSONL field to clean (default: text)."),
 ) -> None:
-    """Clean files, folders or stdin."""
+    """Clean files, folders or stdin.
+
+    Exit codes: 0 success; 1 --check found files that would change;
+    2 usage error or an input that could not be cleaned.
+    """
+    if color not in COLOR_CHOICES:
+        raise _fail(f"--color must be one of {', '.join(COLOR_CHOICES)}")
     console = _stderr(color)
     modes = [bool(output), in_place, check, diff]
     if sum(modes) > 1:
         raise _fail("choose one of -o/--output, --in-place, --check and --diff")
     if STDIN in paths and (in_place or output):
         raise _fail("stdin (-) cannot be written in place or to a folder")
-    start = Path(paths[0]) if paths[0] != STDIN else Path.cwd()
+    # Config is looked up from the first input's folder (stdin: --stdin-filename's).
+    start = Path(paths[0]) if paths[0] != STDIN else Path(stdin_filename or Path.cwd())
     config = _config(config_file, start, {"encoding": encoding, "tone_style": tone_style,
-                                          "force": force or None})
+                                          "model": str(model) if model else None,
+                                          "force": force or None, "rules": rules or None,
+                                          **_run_options(workers, no_cache, cache_dir, jsonl, text_field)})
+    try:
+        check_rules(config)  # a malformed rule file is one error, before any input
+    except CleanerError as exc:
+        raise _fail(str(exc)) from None
 
     errors: list[tuple[str, str]] = []
-    sources = list(iter_sources(paths, config.include, config.exclude, errors))
+    sources = list(iter_sources(paths, input_globs(config), config.exclude, errors))
     if stdin_filename:
         sources = [Source(s.path, stdin_filename) if s.path == STDIN else s for s in sources]
     to_stdout = not (output or in_place or check or diff)
     if to_stdout and (len(sources) + len(errors) > 1 or any(Path(p).is_dir() for p in paths if p != STDIN)):
         raise _fail("several inputs need -o DIR, --in-place, --check or --diff")
     mode = Mode(output_dir=output, in_place=in_place, stdout=to_stdout,
-                write=not (check or diff))
+                write=not (check or diff), diff=diff)
 
-    summary = Summary()
-    for path, message in errors:
-        summary.add_error(path, message)
-        console.print(f"cleaner: error: {path}: {message}", markup=False)
-    stdout = Console(highlight=False, **_color_system(color))
-    for source in sources:
-        result = clean_source(source, config, mode)
-        summary.add(result)
-        name = source.relative if source.path == STDIN else source.path
-        if result.error:
-            console.print(f"cleaner: error: {name}: {result.error}", markup=False)
-        for warning in result.warnings:
-            if not quiet:
-                console.print(f"cleaner: warning: {name}: {warning}", markup=False)
-        if diff and result.status == "changed":
-            print_diff(unified_diff(result), stdout)
-        elif check and result.status == "changed" and not quiet:
-            console.print(f"would change {name}", markup=False)
-        elif verbose:
-            console.print(f"{result.status} {name}", markup=False)
-    if not quiet:
-        print_summary(summary, console, verbose)
+    try:
+        report = open_report(report_file) if report_file else None
+    except ReportPathError as exc:
+        raise _fail(str(exc)) from None
+    reporter = Reporter(console, Console(highlight=False, **_color_system(color)), quiet=quiet,
+                        verbose=verbose, check=check, diff=diff, in_place=in_place, color=color,
+                        report=report, total=len(sources))
+    try:
+        with finish_current_on_sigint() as stop:  # Ctrl-C: stop between files
+            for path, message in errors:
+                reporter.add_error(path, message)
+            # After a first Ctrl-C, clean_sources starts nothing new and
+            # still yields what workers had finished.
+            for result in clean_sources(sources, config, mode, stop=stop):
+                reporter.add(result)
+    except BaseException:
+        reporter.abort()
+        raise
+    summary = reporter.finish()
+    if stop.requested:
+        console.print("cleaner: interrupted: the files counted above are done, the rest untouched", markup=False)
+        raise typer.Exit(EXIT_INTERRUPTED)
     if summary.failed:
         raise typer.Exit(EXIT_ERROR)
     if check and summary.changed:
@@ -184,6 +212,11 @@ def main() -> None:
         sys.stderr.write("cleaner: interrupted\n")
         sys.exit(130)
 
+
+app.add_typer(rules_app, name="rules")
+app.add_typer(cache_app, name="cache")
+app.add_typer(__import__("cleaner.cli_model", fromlist=["model_app"]).model_app, name="model")
+app.command("learn")(__import__("cleaner.cli_learn", fromlist=["learn"]).learn)
 
 if __name__ == "__main__":
     main()

@@ -37,11 +37,17 @@ class Config:
     fix_mojibake: bool = True  # ftfy, guarded
     restore_lossy: bool = True  # "?"/"\ufffd" damage restored by the language model
     model: str | None = None  # path of a restoration model; None: the shipped one
+    # a lossy restoration below this confidence is left as is and reported unresolved
+    restore_min_confidence: float = 0.2
     # --- chrome
     rules: tuple[str, ...] = ("default",)  # pack names or rule-file paths; "none" disables
     categories_off: tuple[str, ...] = ("source",)  # rule categories not applied
     safety_cap: float = 0.3  # never remove more than this share of characters
     force: bool = False  # ignore the safety cap and the empty-output guard
+    # [[rule]] tables and [sites."domain-or-glob"] sections of config files,
+    # each as canonical JSON so they are hashable and part of the cache key.
+    inline_rules: tuple[str, ...] = ()
+    sites: tuple[str, ...] = ()
     # --- normalize
     nfc: bool = True
     lookalikes: bool = True  # U+00D0 Ð -> U+0110 Đ inside Vietnamese words
@@ -57,13 +63,25 @@ class Config:
     # --- files
     include: tuple[str, ...] = ("*.txt",)
     exclude: tuple[str, ...] = ()
+    # --- corpora and runs (cleaner.runner, cleaner.jsonl, cleaner.cache)
+    jsonl: bool = False  # inputs are JSON Lines; the text_field of each record is cleaned
+    text_field: str = "text"
+    workers: int = 0  # worker processes; 0: one per CPU, 1: in-process
+    cache: bool = True  # skip files already known to be clean under this config
+    cache_dir: str | None = None  # None: $XDG_CACHE_HOME/cleaner (~/.cache/cleaner)
+    stream_threshold: int = 64 * 1024**2  # bytes; larger plain files are cleaned in blocks
+    # --- learn (cleaner.learn): when a repeated line becomes a proposed rule
+    learn_min_docs: int = 5  # documents of its site it must occur in
+    learn_min_share: float = 0.3  # ... and share of the site's documents
+    learn_prose_share: float = 0.6  # share needed by a line that reads like prose
 
     def replace(self, **changes: Any) -> "Config":
         return dataclasses.replace(self, **_coerce_all(changes))
 
     def cache_key(self) -> str:
         """Stable hash of every option: cached results are valid only for it."""
-        blob = json.dumps(dataclasses.asdict(self), sort_keys=True, default=str)
+        options = {k: v for k, v in dataclasses.asdict(self).items() if k not in RUN_ONLY}
+        blob = json.dumps(options, sort_keys=True, default=str)
         return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
     @classmethod
@@ -77,6 +95,11 @@ class Config:
         updates: dict[str, Any] = {}
         for raw_key, value in mapping.items():
             key = raw_key.replace("-", "_")
+            if key in ("rule", "sites", "inline_rules"):
+                updates.update(_rule_sections(key, value, source))
+                continue
+            if key == "rules":
+                value = _rule_paths(value, source)
             if key not in known:
                 # Sections owned by other parts (sites, inline rules) pass through.
                 if isinstance(value, (dict, list)) and key in EXTRA_SECTIONS:
@@ -89,18 +112,73 @@ class Config:
         return dataclasses.replace(self, **updates)
 
 
+# Options that change how a run goes, not what it outputs: not in the cache key.
+RUN_ONLY = {"workers", "cache", "cache_dir", "stream_threshold"}
+RUN_ONLY |= {"learn_min_docs", "learn_min_share", "learn_prose_share"}  # used by learn only
+
 # Config-file sections that belong to other modules (chrome rules per site, ...).
 EXTRA_SECTIONS = {"sites", "rule"}
+
+
+def _canonical(table: dict[str, Any], source: str, index: int) -> str:
+    return json.dumps({**table, "_source": source, "_index": index}, sort_keys=True,
+                      ensure_ascii=False, default=str)
+
+
+def _rule_sections(key: str, value: Any, source: str) -> dict[str, tuple[str, ...]]:
+    """``[[rule]]`` tables → inline_rules; ``[sites.X]`` tables → sites (each
+    with its own ``rules``, ``categories-off`` and ``[[...rule]]``)."""
+    if isinstance(value, tuple) and all(isinstance(v, str) for v in value):
+        return {"sites" if key == "sites" else "inline_rules": value}  # already canonical
+    if key in ("rule", "inline_rules"):
+        if isinstance(value, dict):
+            value = [value]
+        if not isinstance(value, list) or not all(isinstance(t, dict) for t in value):
+            raise ConfigError(f"{source}: 'rule' must be [[rule]] tables")
+        return {"inline_rules": tuple(_canonical(t, source, i) for i, t in enumerate(value))}
+    if not isinstance(value, dict) or not all(isinstance(t, dict) for t in value.values()):
+        raise ConfigError(f"{source}: 'sites' must hold one table per site, e.g. [sites.\"example.vn\"]")
+    sites = []
+    for site, table in value.items():
+        unknown = set(table) - {"rules", "categories-off", "categories_off", "rule"}
+        if unknown:
+            raise ConfigError(f"{source}: sites.{site}: unknown option '{sorted(unknown)[0]}'")
+        table = dict(table)
+        if "rules" in table:
+            table["rules"] = list(_rule_paths(_coerce("rules", table["rules"]), source))
+        rules = table.pop("rule", [])
+        rules = [rules] if isinstance(rules, dict) else rules
+        table["rule"] = [_canonical(t, source, i) for i, t in enumerate(rules)]
+        sites.append(json.dumps({"site": site, **table, "_source": source}, sort_keys=True,
+                                ensure_ascii=False))
+    return {"sites": tuple(sites)}
+
+
+def _rule_paths(value: Any, source: str) -> Any:
+    """Rule-file names in a config file are relative to that file."""
+    base = Path(source).parent if source.endswith(".toml") else None
+    if base is None or not isinstance(value, (list, tuple)):
+        return value
+    return [str(base / v) if isinstance(v, str) and v.endswith(".toml") and not Path(v).is_absolute()
+            else v for v in value]
 
 _FIELD_TYPES = {
     "encoding": (str, type(None)),
     "model": (str, type(None)),
     "tone_style": (str, type(None)),
     "min_confidence": (float, int),
+    "restore_min_confidence": (float, int),
     "max_bad_utf8_share": (float, int),
     "safety_cap": (float, int),
     "max_file_size": (int,),
     "max_blank_lines": (int,),
+    "cache_dir": (str, type(None)),
+    "text_field": (str,),
+    "workers": (int,),
+    "stream_threshold": (int,),
+    "learn_min_docs": (int,),
+    "learn_min_share": (float, int),
+    "learn_prose_share": (float, int),
 }
 
 
@@ -121,9 +199,17 @@ def _coerce(key: str, value: Any) -> Any:
         raise TypeError(f"expected {' or '.join(t.__name__ for t in allowed or ())}")
     if key == "tone_style" and value not in (None, "old", "new"):
         raise ValueError("expected 'old' or 'new'")
-    if key in ("min_confidence", "safety_cap", "max_bad_utf8_share") and not 0 <= value <= 1:
+    if key in ("min_confidence", "safety_cap", "max_bad_utf8_share", "restore_min_confidence") and not 0 <= value <= 1:
         raise ValueError("expected a number from 0 to 1")
-    return float(value) if key in ("min_confidence", "safety_cap", "max_bad_utf8_share") else value
+    if key in ("learn_min_share", "learn_prose_share"):
+        if not 0 <= value <= 1:
+            raise ValueError("expected a number from 0 to 1")
+        return float(value)
+    if key == "learn_min_docs" and value < 1:
+        raise ValueError("expected a number of 1 or more")
+    if key in ("workers", "stream_threshold") and value < 0:
+        raise ValueError("expected a number of 0 or more")
+    return float(value) if key in ("min_confidence", "safety_cap", "max_bad_utf8_share", "restore_min_confidence") else value
 
 
 def _coerce_all(changes: dict[str, Any]) -> dict[str, Any]:

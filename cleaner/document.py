@@ -65,9 +65,14 @@ class Document:
         return self.raw != self.output_bytes
 
 
+# Above this many line pairs a general diff could take quadratic time (or
+# worse, with many equal lines); the cheaper alignments below are used.
+MAX_DIFF_PAIRS = 250_000
+
+
 def line_edits(old: str, new: str) -> list[tuple[int, str, str]]:
     """(1-based first line in ``old``, old lines, new lines) for each edited
-    run of lines, joined with newlines."""
+    run of lines, joined with newlines. Linear time on large inputs."""
     old_lines = old.split("\n")
     new_lines = new.split("\n")
     if len(old_lines) == len(new_lines):
@@ -75,9 +80,48 @@ def line_edits(old: str, new: str) -> list[tuple[int, str, str]]:
         return [
             (i + 1, a, b) for i, (a, b) in enumerate(zip(old_lines, new_lines)) if a != b
         ]
+    # Only the part between the common first and last lines can differ.
+    start = 0
+    limit = min(len(old_lines), len(new_lines))
+    while start < limit and old_lines[start] == new_lines[start]:
+        start += 1
+    end = 0
+    while end < limit - start and old_lines[-1 - end] == new_lines[-1 - end]:
+        end += 1
+    old_mid = old_lines[start:len(old_lines) - end]
+    new_mid = new_lines[start:len(new_lines) - end]
+    if len(old_mid) * len(new_mid) <= MAX_DIFF_PAIRS:
+        edits = _diff(old_mid, new_mid)
+    else:
+        edits = _deletions(old_mid, new_mid)
+        if edits is None:  # not just removed lines: one edit for the span
+            edits = [(0, "\n".join(old_mid), "\n".join(new_mid))]
+    return [(start + line, before, after) for line, before, after in edits]
+
+
+def _diff(old_lines: list[str], new_lines: list[str]) -> list[tuple[int, str, str]]:
     matcher = difflib.SequenceMatcher(None, old_lines, new_lines, autojunk=False)
     edits = []
     for tag, i1, i2, j1, j2 in matcher.get_opcodes():
         if tag != "equal":
             edits.append((i1 + 1, "\n".join(old_lines[i1:i2]), "\n".join(new_lines[j1:j2])))
+    return edits
+
+
+def _deletions(old_lines: list[str], new_lines: list[str]) -> list[tuple[int, str, str]] | None:
+    """The removed runs when ``new_lines`` is ``old_lines`` with some lines
+    left out (blank lines collapsed, chrome removed); None otherwise."""
+    edits = []
+    i = 0
+    for line in new_lines:
+        run_start = i
+        while i < len(old_lines) and old_lines[i] != line:
+            i += 1
+        if i == len(old_lines):
+            return None
+        if i > run_start:
+            edits.append((run_start + 1, "\n".join(old_lines[run_start:i]), ""))
+        i += 1
+    if i < len(old_lines):
+        edits.append((i + 1, "\n".join(old_lines[i:]), ""))
     return edits

@@ -8,7 +8,9 @@ new, never half-written.
 from __future__ import annotations
 
 import os
+import re
 import stat
+import time
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -20,6 +22,11 @@ from .errors import CleanerError
 
 STDIN = "-"
 TEMP_PREFIX = ".cleaner-tmp-"
+# A temp file whose writer is gone is left over from a killed run. Writers
+# are known by the pid in the name; without one (or on another machine
+# sharing the folder) a day-old temp file is taken as left over.
+STALE_TEMP_AGE = 24 * 3600
+_TEMP_PID = re.compile(re.escape(TEMP_PREFIX) + r"(\d+)-")
 
 
 @dataclass(frozen=True)
@@ -73,6 +80,8 @@ def _walk(root: Path, include: pathspec.PathSpec, exclude: pathspec.PathSpec,
     def on_error(exc: OSError) -> None:
         errors.append((exc.filename or str(root), f"cannot read folder: {exc.strerror}"))
 
+    files_seen: set[tuple[int, int]] = set()
+    links: list[tuple[Source, tuple[int, int]]] = []
     for folder, dirnames, filenames in os.walk(root, onerror=on_error, followlinks=False):
         try:
             info = os.stat(folder)
@@ -90,13 +99,25 @@ def _walk(root: Path, include: pathspec.PathSpec, exclude: pathspec.PathSpec,
             relative = full.relative_to(root).as_posix()
             if not include.match_file(relative) or exclude.match_file(relative):
                 continue
-            if full.is_symlink():
-                target = full.resolve()
-                if not target.is_file() or not target.is_relative_to(real_root):
-                    continue  # never follow a link out of the root
-            elif not full.is_file():
+            try:
+                file_info = os.stat(full)
+            except OSError:
+                continue  # a dangling link, or gone since the listing
+            if not stat.S_ISREG(file_info.st_mode):
                 continue
+            identity = (file_info.st_dev, file_info.st_ino)
+            if full.is_symlink():
+                if Path(os.path.realpath(full)).is_relative_to(real_root):
+                    links.append((Source(str(full), relative), identity))
+                continue  # never follow a link out of the root
+            files_seen.add(identity)
             yield Source(str(full), relative)
+    # A link to a file inside the root is taken only if that file was not
+    # found on its own: each file is cleaned once, whatever points to it.
+    for source, identity in links:
+        if identity not in files_seen:
+            files_seen.add(identity)
+            yield source
 
 
 def read_bytes(source: Source) -> tuple[bytes, os.stat_result | None]:
@@ -127,11 +148,26 @@ def unchanged_since(path: str, info: os.stat_result | None) -> bool:
     return (now.st_size, now.st_mtime_ns) == (info.st_size, info.st_mtime_ns)
 
 
+def temp_prefix() -> str:
+    """Name prefix for this process's temp files (see remove_stale_temps)."""
+    return f"{TEMP_PREFIX}{os.getpid()}-"
+
+
+def in_place_target(path: str | Path) -> Path:
+    """Where an in-place write of ``path`` goes: through a symlink to its
+    target, so that a link is never replaced by a regular file."""
+    path = Path(path)
+    return Path(os.path.realpath(path)) if path.is_symlink() else path
+
+
 def atomic_write(path: str | Path, data: bytes, mode: int | None = None) -> None:
-    """Replace ``path`` with ``data`` atomically; ``mode`` keeps permissions."""
+    """Replace ``path`` with ``data`` atomically; ``mode`` keeps permissions.
+    The first write into a folder also removes temp files that a killed run
+    left there."""
     path = Path(path)
     folder = path.parent
-    fd, temp = tempfile.mkstemp(prefix=TEMP_PREFIX, dir=folder)
+    _remove_stale_temps_once(folder)
+    fd, temp = tempfile.mkstemp(prefix=temp_prefix(), dir=folder)
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
@@ -156,11 +192,55 @@ def atomic_write(path: str | Path, data: bytes, mode: int | None = None) -> None
         pass
 
 
-def remove_stale_temps(folder: Path) -> None:
-    """Delete temp files a killed run left behind in ``folder``."""
+_swept_folders: set[str] = set()
+
+
+def _remove_stale_temps_once(folder: Path) -> None:
+    key = os.path.abspath(folder)
+    if key not in _swept_folders:
+        _swept_folders.add(key)
+        remove_stale_temps(folder)
+
+
+def remove_stale_temps(folder: str | Path) -> list[str]:
+    """Delete temp files that a killed run left in ``folder`` (never those
+    of a run still going); returns their names."""
+    removed = []
     try:
-        for entry in os.scandir(folder):
-            if entry.name.startswith(TEMP_PREFIX) and entry.is_file(follow_symlinks=False):
-                os.unlink(entry.path)
+        entries = [e for e in os.scandir(folder) if e.name.startswith(TEMP_PREFIX)]
     except OSError:
-        pass
+        return removed
+    for entry in entries:
+        try:
+            if entry.is_file(follow_symlinks=False) and _is_stale(entry):
+                os.unlink(entry.path)
+                removed.append(entry.name)
+        except OSError:
+            pass
+    return removed
+
+
+def _is_stale(entry: os.DirEntry) -> bool:
+    match = _TEMP_PID.match(entry.name)
+    if match and not _process_alive(int(match.group(1))):
+        return True
+    return time.time() - entry.stat(follow_symlinks=False).st_mtime > STALE_TEMP_AGE
+
+
+def _process_alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OverflowError, ValueError):
+        return True  # another user's process, or a pid we cannot test
+    # A killed worker whose parent died too may linger as a zombie (when
+    # nothing reaps orphans, as in some containers): it writes nothing.
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as handle:
+            state = handle.read().rsplit(b")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return True
+    return state not in (b"Z", b"X")

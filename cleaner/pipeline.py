@@ -3,6 +3,8 @@ normalize. Writing is the caller's business (cleaner.output)."""
 
 from __future__ import annotations
 
+import dataclasses
+
 from .config import DEFAULT, Config
 from .document import Document
 from .errors import InputTooLargeError
@@ -19,10 +21,46 @@ STAGES = (
 )
 
 
+# Cleaning must be idempotent, but a later stage can give an earlier one new
+# work: removing a control or zero-width character, turning NBSP into a
+# space can complete a mojibake sequence or give the lossy-? restorer new
+# context. So after a pass that made such a change, the repair stages run
+# again until the text stops changing (at most MAX_SETTLE_PASSES times).
+MAX_SETTLE_PASSES = 2
+# Changes that give no other stage new work (whitespace at line ends, whole
+# lines removed): a document with only these is not probed again.
+SETTLED_KINDS = frozenset({"line-ending", "final-newline", "trailing-space", "blank-lines",
+                           "spaces", "bom", "chrome"})
+
+
 def run(doc: Document, config: Config) -> Document:
     for _name, stage in STAGES:
         stage(doc, config)
+    _settle(doc, config)
     return doc
+
+
+def _repair_stages(doc: Document, config: Config) -> None:
+    for name, stage in STAGES:
+        if name != "decode":
+            stage(doc, config)
+
+
+def _settle(doc: Document, config: Config) -> None:
+    recent = doc.changes
+    for _ in range(MAX_SETTLE_PASSES):
+        if all(change.kind in SETTLED_KINDS for change in recent):
+            return
+        # (the lossy-? restorer weighs the whole document, so a probe of the
+        # touched lines alone can miss its new work: a full pass is needed)
+        probe = dataclasses.replace(doc, changes=[], warnings=[])
+        _repair_stages(probe, config)
+        if probe.text == doc.text:
+            return
+        doc.text = probe.text
+        recent = probe.changes
+        doc.changes.extend(probe.changes)
+        doc.warnings.extend(w for w in probe.warnings if w not in doc.warnings)
 
 
 def clean_bytes(data: bytes, config: Config | None = None, path: str | None = None) -> Document:

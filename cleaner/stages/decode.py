@@ -52,6 +52,23 @@ _CONTROL_BYTES = re.compile(rb"[\x00-\x08\x0e-\x1a\x1c-\x1f]")
 _HIGH_BYTES = re.compile(rb"[\x80-\xff]")
 
 
+def _is_printable(data: bytes) -> bool:
+    return all(0x20 <= byte < 0x7F for byte in data)
+
+
+def _looks_like_text(data: bytes) -> bool:
+    """No control bytes, and the first KiB is UTF-8 (a character cut at the
+    end allowed): cleaner's own output always passes."""
+    if _CONTROL_BYTES.search(data, 0, 65536):
+        return False
+    head = data[:1024]
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return exc.end == len(head) and len(head) - exc.start < 4
+    return True
+
+
 def check_not_binary(data: bytes) -> None:
     """Raise :class:`BinaryInputError` when ``data`` is evidently not text."""
     for magic, name in _MAGIC:
@@ -60,6 +77,8 @@ def check_not_binary(data: bytes) -> None:
                 continue
             if magic == b"ID3" and len(data) < 10:
                 continue
+            if _is_printable(magic) and _looks_like_text(data):
+                continue  # "RIFF", "%PDF-", "ID3 tags ..." can begin plain text too
             raise BinaryInputError(f"binary file ({name}), not text")
     sample = data[:65536]
     if b"\x00" in sample:
@@ -232,9 +251,50 @@ def _decode_with_chardet(data: bytes, config: Config, doc: Document) -> None:
     doc.encoding, doc.confidence, doc.method = codecs.lookup(encoding).name, confidence, "chardet"
 
 
+# A high surrogate followed by a low one (a pair split by UTF-16-unaware
+# code), or any other surrogate, which on its own cannot be written as UTF-8.
+_SURROGATES = re.compile("[\ud800-\udbff][\udc00-\udfff]|[\ud800-\udfff]")
+
+
+def _surrogate_repair(pair: str) -> str:
+    if len(pair) == 2:
+        return pair.encode("utf-16-le", "surrogatepass").decode("utf-16-le")
+    return "\ufffd"
+
+
+def fix_surrogates(doc: Document) -> None:
+    """Join split surrogate pairs and replace lone surrogates with U+FFFD,
+    recording each, so the text can always be written as UTF-8. The record
+    names the code points (a surrogate itself cannot go into a report)."""
+    text = doc.text
+    if not _SURROGATES.search(text):
+        return
+    pieces, last, line = [], 0, 1
+    for match in _SURROGATES.finditer(text):
+        found = match.group(0)
+        replacement = _surrogate_repair(found)
+        line += text.count("\n", last, match.start())
+        pieces += [text[last:match.start()], replacement]
+        last = match.end()
+        doc.record(
+            STAGE, "surrogate", line,
+            " ".join(f"U+{ord(ch):04X}" for ch in found), replacement,
+            "split surrogate pair joined" if len(found) == 2
+            else "lone surrogate (not encodable as UTF-8) -> U+FFFD",
+        )
+    pieces.append(text[last:])
+    doc.text = "".join(pieces)
+
+
 def run(doc: Document, config: Config) -> None:
     if doc.raw is None:  # clean_text: already text
         doc.encoding, doc.method = doc.encoding or "text", doc.method or "text"
+        fix_surrogates(doc)
     else:
         decode(doc.raw, config, doc)
     doc.decoded_text = doc.text
+    if config.line_endings and "\r" in doc.text:
+        # Now rather than in normalize: every stage must see the lines the
+        # output will have, or cleaning the output again would differ.
+        doc.text = doc.text.replace("\r\n", "\n").replace("\r", "\n")
+        doc.record(STAGE, "line-ending", None, "", "", "CRLF/CR line endings -> LF")
