@@ -29,7 +29,7 @@ from typing import IO
 from .config import Config
 from .document import Document
 from .errors import CleanerError
-from .files import TEMP_PREFIX, Source, SourceError, unchanged_since
+from .files import Source, SourceError, in_place_target, temp_prefix, unchanged_since
 
 BLOCK_BYTES = 1024**2  # read size for plain files: blocks of about this size are cleaned at a time
 MAX_BLOCK_CHARS = 32 * 1024**2  # a block with no blank line is cut at a line end
@@ -75,7 +75,7 @@ class AtomicOutput:
         self.target = target
         self.mode_bits = mode_bits
         target.parent.mkdir(parents=True, exist_ok=True)
-        fd, self.temp = tempfile.mkstemp(prefix=TEMP_PREFIX, dir=target.parent)
+        fd, self.temp = tempfile.mkstemp(prefix=temp_prefix(), dir=target.parent)
         self.raw = os.fdopen(fd, "wb")
         self.stream = _compressed_writer(str(target), self.raw)
 
@@ -122,7 +122,7 @@ def clean_in_pieces(source: Source, config: Config, mode, pool=None):
                 raise SourceError("output would overwrite the input; use --in-place")
             out = AtomicOutput(target)
         elif mode.write and mode.in_place:
-            out = AtomicOutput(Path(source.path), info.st_mode)
+            out = AtomicOutput(in_place_target(source.path), info.st_mode)
         if config.jsonl:
             pieces = partial(_jsonl_pieces_parallel, pool=pool) if pool is not None else _jsonl_pieces
         else:

@@ -191,6 +191,8 @@ def _short_list_follows(i: int, norms: list[str], anchors: set[int]) -> bool:
             break
         if norms[j]:
             items.append(norms[j])
+            if len(items) > 6:
+                return False  # stop early: a marker per line must not cost O(n) each
     return 0 < len(items) <= 6 and all(len(t) <= 150 and not _SENTENCE_END.search(t) for t in items)
 
 
