@@ -64,3 +64,9 @@ def test_changes_are_recorded_with_lines():
     doc = cleaner.clean_text("ok\nx\u00a0y\n")
     [change] = [c for c in doc.changes if c.kind == "nbsp"]
     assert (change.stage, change.line, change.before, change.after) == ("normalize", 2, "x\u00a0y", "x y")
+
+
+def test_eth_in_ipa_stays():
+    ipa = "tiếng Tây Ban Nha: [ˈdjeɣo ða ˈsilβa ˈkosta]\n"
+    assert clean(ipa) == ipa
+    assert clean("Thành phố Ðà Nẵng\n") == "Thành phố Đà Nẵng\n"

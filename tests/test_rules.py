@@ -332,3 +332,14 @@ def test_polynomial_regex_on_long_line_ends(tmp_path):
                     'regex = ["^a*a*a*a*a*a*b"]\n', encoding="utf-8")
     (rule,) = load_file(path)
     assert not rule.matches("a" * 450)
+
+
+@pytest.mark.parametrize("line", [
+    "Trụ sở thường trực của Liên đoàn Ả rập đóng tại Cairo. Tổng thư ký Liên đoàn từ lâu theo truyền thống đều là người Ai Cập.",
+    "Phiên bản beta đầu tiên của .NET 4 xuất hiện vào 5/2009 và phiên bản RC được ra mắt vào 2/2010, cùng với Visual Studio 2010.",
+    "(C) Đề xuất của Úc về cộng đồng Châu Á Thái Bình Dương sẽ được thảo luận thêm tại một hội nghị.",
+])
+def test_article_sentences_that_start_like_footers_stay(line):
+    text = ("Đoạn mở đầu của bài viết có đủ dài để được coi là văn xuôi, với nhiều từ chức năng của tiếng Việt.\n\n"
+            + line + "\n\nĐoạn kết của bài viết cũng là văn xuôi bình thường, không có gì là rác của trang web cả.\n")
+    assert cleaner.clean_text(text).text == text

@@ -47,3 +47,19 @@ def test_every_body_sentence_kept():
             if len(line) > 120:  # body paragraphs, not chrome
                 normalized = " ".join(line.replace("\u00a0", " ").replace("Ð", "Đ").split())
                 assert normalized in text
+
+
+def test_clean_corpus_text_comes_out_identical():
+    """Clean Vietnamese (Wikipedia paragraphs, as documents of 40 lines)
+    passes through every stage unchanged: no stage may "fix" correct text."""
+    import itertools
+    import lzma
+
+    from conftest import shared_path
+
+    with lzma.open(shared_path("corpus", "viwiki.txt.xz"), "rt", encoding="utf-8") as handle:
+        lines = list(itertools.islice(handle, 20000, 24000))
+    for start in range(0, len(lines), 40):
+        text = "".join(lines[start:start + 40])
+        result = cleaner.clean_text(text)
+        assert result.text == text, [c for c in result.changes][:3]

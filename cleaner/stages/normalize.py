@@ -29,10 +29,25 @@ def _nfc(text: str) -> str:
 _ETH_WORD = re.compile(r"[^\W\d_]*[Ðð][^\W\d_]*")
 
 
+# Letters only Vietnamese uses (not Latin-1, not IPA): evidence that an eth
+# nearby was typed for Đ. IPA "[ˈdjeɣo ða]" has none and stays.
+_VIETNAMESE_ONLY = re.compile("[ăđĩũơưạ-ỹĂĐĨŨƠƯẠ-Ỹ]")
+_NEIGHBOURS = 24  # characters looked at on each side of the word
+
+
 def _fix_eth(match: re.Match[str]) -> str:
     word = match.group(0)
     fixed = word.replace("Ð", "Đ").replace("ð", "đ")
-    return fixed if vietnamese.is_syllable(fixed) else word
+    if not vietnamese.is_syllable(fixed):
+        return word
+    if _VIETNAMESE_ONLY.search(fixed.replace("Đ", "").replace("đ", "")):
+        return fixed
+    line = match.string
+    before = line[max(0, match.start() - _NEIGHBOURS):match.start()]
+    after = line[match.end():match.end() + _NEIGHBOURS]
+    if _VIETNAMESE_ONLY.search(before) and _VIETNAMESE_ONLY.search(after):
+        return fixed  # "Ðà" in "Thành phố Ðà Nẵng"
+    return word
 
 
 def _lookalikes(text: str) -> str:
