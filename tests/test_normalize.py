@@ -70,3 +70,5 @@ def test_eth_in_ipa_stays():
     ipa = "tiếng Tây Ban Nha: [ˈdjeɣo ða ˈsilβa ˈkosta]\n"
     assert clean(ipa) == ipa
     assert clean("Thành phố Ðà Nẵng\n") == "Thành phố Đà Nẵng\n"
+    galician = "tiếng Galicia: [kaŋˈtiɣaz ðe ˈsaŋta maˈɾi.a], tiếng Việt\n"
+    assert clean(galician) == galician

@@ -33,6 +33,7 @@ _ETH_WORD = re.compile(r"[^\W\d_]*[Ðð][^\W\d_]*")
 # nearby was typed for Đ. IPA "[ˈdjeɣo ða]" has none and stays.
 _VIETNAMESE_ONLY = re.compile("[ăđĩũơưạ-ỹĂĐĨŨƠƯẠ-Ỹ]")
 _NEIGHBOURS = 24  # characters looked at on each side of the word
+_IPA = re.compile("[\u0250-\u02ff]")  # IPA letters and stress/length marks
 
 
 def _fix_eth(match: re.Match[str]) -> str:
@@ -45,6 +46,8 @@ def _fix_eth(match: re.Match[str]) -> str:
     line = match.string
     before = line[max(0, match.start() - _NEIGHBOURS):match.start()]
     after = line[match.end():match.end() + _NEIGHBOURS]
+    if _IPA.search(before) or _IPA.search(after):
+        return word  # a phonetic transcription: ð is the IPA letter there
     if _VIETNAMESE_ONLY.search(before) and _VIETNAMESE_ONLY.search(after):
         return fixed  # "Ðà" in "Thành phố Ðà Nẵng"
     return word
