@@ -57,15 +57,20 @@ def cp1252_bytes(text: str) -> bytes | None:
         return None
 
 
-@lru_cache(maxsize=1)
-def _syllable_table() -> dict[str, tuple[int, int, int, int]]:
-    table: dict[str, tuple[int, int, int, int]] = {}
-    with _data_file("syllable-counts.txt").open(encoding="utf-8") as handle:
+def _read_counts(name: str) -> dict[str, tuple[int, ...]]:
+    """A data file of "word count count ..." lines ("#" lines are its header)."""
+    table: dict[str, tuple[int, ...]] = {}
+    with _data_file(name).open(encoding="utf-8") as handle:
         for line in handle:
             if not line.startswith("#"):
                 word, *numbers = line.split()
-                table[word] = tuple(map(int, numbers))  # type: ignore[assignment]
+                table[word] = tuple(map(int, numbers))
     return table
+
+
+@lru_cache(maxsize=1)
+def _syllable_table() -> dict[str, tuple[int, ...]]:
+    return _read_counts("syllable-counts.txt")
 
 
 @lru_cache(maxsize=1)
@@ -87,10 +92,4 @@ def capitalized_counts() -> dict[str, tuple[int, int, int, int]]:
     """For words that begin with a capital TCVN3 lacks: how often Vietnamese
     Wikipedia writes them capitalized / lowercase mid-sentence, before a
     capitalized word and otherwise (attribution in the data file)."""
-    table: dict[str, tuple[int, int, int, int]] = {}
-    with _data_file("capitalized-counts.txt").open(encoding="utf-8") as handle:
-        for line in handle:
-            if not line.startswith("#"):
-                word, *numbers = line.split()
-                table[word] = tuple(map(int, numbers))  # type: ignore[assignment]
-    return table
+    return _read_counts("capitalized-counts.txt")  # type: ignore[return-value]
