@@ -43,13 +43,14 @@ def _fix_eth(match: re.Match[str]) -> str:
         return word
     if _VIETNAMESE_ONLY.search(fixed.replace("Đ", "").replace("đ", "")):
         return fixed
-    line = match.string
-    before = line[max(0, match.start() - _NEIGHBOURS):match.start()]
-    after = line[match.end():match.end() + _NEIGHBOURS]
+    text = match.string
+    # The neighbours on the same line only (the stage may see one line or all).
+    before = text[max(0, match.start() - _NEIGHBOURS):match.start()].rpartition("\n")[2]
+    after = text[match.end():match.end() + _NEIGHBOURS].partition("\n")[0]
     if _IPA.search(before) or _IPA.search(after):
         return word  # a phonetic transcription: ð is the IPA letter there
-    if _VIETNAMESE_ONLY.search(before) and _VIETNAMESE_ONLY.search(after):
-        return fixed  # "Ðà" in "Thành phố Ðà Nẵng"
+    if _VIETNAMESE_ONLY.search(before) or _VIETNAMESE_ONLY.search(after):
+        return fixed  # "Ðà" in "Ðà Nẵng"
     return word
 
 
