@@ -18,6 +18,8 @@ from rich.console import Console
 
 from . import __version__
 from .cli_cache import cache_app
+from .cli_learn import learn
+from .cli_model import model_app
 from .cli_rules import check_rules, rules_app
 from .config import Config, load_config
 from .errors import CleanerError
@@ -215,8 +217,8 @@ def main() -> None:
 
 app.add_typer(rules_app, name="rules")
 app.add_typer(cache_app, name="cache")
-app.add_typer(__import__("cleaner.cli_model", fromlist=["model_app"]).model_app, name="model")
-app.command("learn")(__import__("cleaner.cli_learn", fromlist=["learn"]).learn)
+app.add_typer(model_app, name="model")
+app.command("learn")(learn)
 
 if __name__ == "__main__":
     main()
