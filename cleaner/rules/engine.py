@@ -97,10 +97,13 @@ def plan_removal(text: str, rules: tuple[Rule, ...] | list[Rule]) -> Plan:
     # 1. Every line's own matches (scope decided once the body is known).
     hits: dict[int, tuple[Rule, ...]] = {}
     longest = max((r.max_length for r in rules), default=0)
+    # A prose line can only be removed by a rule that does not protect prose:
+    # trying just those gives the same result at a fraction of the cost.
+    unprotected = [r for r in line_rules if not r.protect_prose]
     for i, norm in enumerate(norms):
         if not norm or len(norm) > longest:
             continue
-        found = _line_hits(views[i], line_rules)
+        found = _line_hits(views[i], unprotected if prose[i] else line_rules)
         if found:
             hits[i] = found
     marker_at: dict[int, list[Rule]] = {}

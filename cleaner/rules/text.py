@@ -117,7 +117,7 @@ def is_body_paragraph(line: str) -> bool:
 def detect_language(text: str) -> str | None:
     """"vi" when many words carry Vietnamese letters, "en" when English
     function words are frequent, else None."""
-    sample = text[:20000]
+    sample = text[:5000]  # a few paragraphs tell the language
     words = _ANY_WORD.findall(sample)
     if not words:
         return None
