@@ -11,14 +11,13 @@ Vietnamese has (then ftfy's own judgement stands, as for other languages).
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 
 import ftfy
 
 from .. import vietnamese
 from ..config import Config
 from ..document import Document
-from ..fastpath import lines_ftfy_may_change
+from ..fastpath import ftfy_may_change, lines_ftfy_may_change
 
 STAGE = "repair"
 
@@ -39,46 +38,6 @@ FTFY_CONFIG = ftfy.TextFixerConfig(
     normalization=None,
     explain=False,
 )
-
-_CHARMAPS = (
-    "latin-1", "sloppy-windows-1252", "sloppy-windows-1251", "sloppy-windows-1250",
-    "sloppy-windows-1253", "sloppy-windows-1254", "sloppy-windows-1257", "iso-8859-2",
-    "macroman", "cp437",
-)
-
-
-def _decoded(byte_values, encoding: str) -> set[str]:
-    chars = set(bytes(byte_values).decode(encoding, errors="replace"))
-    chars.discard("\ufffd")
-    return chars
-
-
-def _char_class(chars: set[str]) -> str:
-    return "[" + "".join(sorted(re.escape(c) for c in chars)) + "]"
-
-
-@lru_cache(maxsize=1)
-def _suspect_re() -> re.Pattern[str]:
-    """Lines ftfy could change. For each single-byte encoding ftfy tries: a
-    UTF-8 lead byte followed by a continuation byte as that encoding shows
-    them, or the same with byte A0 turned into a space (ftfy's
-    restore_byte_a0); plus C1 controls, surrogates and terminal escapes.
-    ftfy leaves any other line alone, so skipping it gives identical output
-    (tests check this on ftfy's cases, random text and the corpus)."""
-    import ftfy.bad_codecs  # noqa: F401  registers the sloppy codecs
-
-    alternatives = []
-    for encoding in _CHARMAPS:
-        leads = _char_class(_decoded(range(0xC2, 0xF5), encoding))
-        continuations = _char_class(_decoded(range(0x80, 0xC0), encoding) | {"\ufffd"})
-        alternatives.append(leads + continuations)
-        if encoding != "macroman":  # ftfy skips restore_byte_a0 there
-            a0_leads2 = _char_class(_decoded([0xC2, 0xC3, 0xC5, 0xCE, 0xD0, 0xD9], encoding))
-            a0_leads3 = _char_class(_decoded([0xE0, 0xE1, 0xE2, 0xE3, 0xF0], encoding))
-            alternatives.append(f"{a0_leads2} |{a0_leads3} {continuations}")
-    alternatives.append("[\u0080-\u009f\ud800-\udfff\x1b]")
-    return re.compile("|".join(alternatives))
-
 
 # Letters that only Unicode Vietnamese text has: a cp1252 (or cp1250 ...)
 # reading of UTF-8 bytes never produces them.
@@ -110,7 +69,7 @@ def accept_fix(before: str, after: str) -> bool:
 
 def fix_line(line: str) -> str:
     """ftfy's fix of one line, or the line itself when the guard refuses."""
-    if line.isascii() or not _suspect_re().search(line):
+    if not ftfy_may_change(line):
         return line
     if "\r" in line:  # CR is a line break too: fix each part as normalize will see it
         return "\r".join(fix_line(part) for part in line.split("\r"))
