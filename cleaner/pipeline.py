@@ -40,9 +40,14 @@ def run(doc: Document, config: Config) -> Document:
     return doc
 
 
-def _repair_stages(doc: Document, config: Config) -> None:
+# Stages a settle pass re-runs first: the ones a normalization can give new
+# work. Only if they change the text do chrome and normalize run after them.
+_REPAIR = ("legacy", "mojibake", "restore")
+
+
+def _run_stages(doc: Document, config: Config, repair: bool) -> None:
     for name, stage in STAGES:
-        if name != "decode":
+        if name != "decode" and (name in _REPAIR) == repair:
             stage(doc, config)
 
 
@@ -52,11 +57,12 @@ def _settle(doc: Document, config: Config) -> None:
         if all(change.kind in SETTLED_KINDS for change in recent):
             return
         # (the lossy-? restorer weighs the whole document, so a probe of the
-        # touched lines alone can miss its new work: a full pass is needed)
+        # touched lines alone can miss its new work: a whole-text pass)
         probe = dataclasses.replace(doc, changes=[], warnings=[])
-        _repair_stages(probe, config)
+        _run_stages(probe, config, repair=True)
         if probe.text == doc.text:
-            return
+            return  # no new repair: chrome and normalize already saw this text
+        _run_stages(probe, config, repair=False)
         doc.text = probe.text
         recent = probe.changes
         doc.changes.extend(probe.changes)
