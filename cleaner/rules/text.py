@@ -50,14 +50,6 @@ def fold(text: str) -> str:
     return strip_marks(normalize(text)).casefold()
 
 
-def fold_like(text: str) -> str:
-    """Compare form of a line: case-insensitive, and diacritic-insensitive
-    only when the line carries no diacritics (text typed without accents);
-    otherwise "nhạn" would equal "nhãn"."""
-    text = normalize(text).casefold()
-    return strip_marks(text) if text.isascii() else text
-
-
 @lru_cache(maxsize=8192)
 def clean_edges(text: str) -> str:
     """A label without its decoration: ``• Email*`` → ``Email``,

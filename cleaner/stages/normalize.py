@@ -192,12 +192,6 @@ def steps(config: Config) -> list[tuple[str, str, Callable[[str], str]]]:
 _WHOLE_DOCUMENT = {"line-ending", "final-newline"}
 
 
-def normalize_text(text: str, config: Config) -> str:
-    for _kind, _reason, function in steps(config):
-        text = function(text)
-    return text
-
-
 def run(doc: Document, config: Config) -> None:
     composed = None  # text known to be NFC: the second NFC pass is skipped when nothing changed
     for kind, reason, function in steps(config):
