@@ -343,3 +343,49 @@ def test_article_sentences_that_start_like_footers_stay(line):
     text = ("Đoạn mở đầu của bài viết có đủ dài để được coi là văn xuôi, với nhiều từ chức năng của tiếng Việt.\n\n"
             + line + "\n\nĐoạn kết của bài viết cũng là văn xuôi bình thường, không có gì là rác của trang web cả.\n")
     assert cleaner.clean_text(text).text == text
+
+
+# --- the combined rule index gives the rules' own answers -----------------------
+
+
+def _index_lines() -> list[str]:
+    """Every example and pattern of the packs, decorated, cased and
+    stripped of diacritics, plus the seeds' and pages' lines."""
+    from cleaner.rules.text import strip_marks
+    lines = []
+    for rule in load_rules(("generic", "vi-news", "en-news")):
+        for text in rule.positive + rule.negative + rule.patterns + rule.end:
+            lines += [text, text.upper(), strip_marks(text), f"• {text}:", f"{text} (12)",
+                      f"{text} | {text}", f"Tin {text}", f"{text} 1.234 lượt"]
+    for path in sorted(SAMPLES.glob("*/*.txt")) + sorted(PAGES.glob("*.txt")):
+        lines += path.read_text(encoding="utf-8", errors="replace").splitlines()
+    return lines
+
+
+def test_rule_index_picks_the_first_matching_rule():
+    from cleaner.rules.index import index_for
+    from cleaner.rules.model import LINE_KINDS, Line
+    rules = load_rules(("generic", "vi-news", "en-news"))
+    for kinds in (LINE_KINDS, ("tail-marker",), ("block",)):
+        index = index_for(tuple(r for r in rules if r.match in kinds))
+        for text in _index_lines():
+            view = Line.of(text)
+            for protect in (True, False):
+                expected = [r for r in index.rules if r.test(view, protect=protect)]
+                assert index.all(view, protect) == expected, (text, protect)
+                assert index.first(view, protect) is (expected[0] if expected else None)
+
+
+def test_lines_normalized_together_as_one_by_one():
+    from hypothesis import given, settings, strategies as st
+    from cleaner.rules.text import normalize, normalize_lines
+
+    alphabet = st.sampled_from(list(" \t\x0b\x0c\x1c\x85\xa0\u1680\u2000\u200b\u2028\u202f\u3000\ufeff\u00ad"
+                                    "\x00\x7faéĐð\u0301\u0323\u1ea1x"))
+
+    @settings(max_examples=300, deadline=None)
+    @given(st.lists(st.lists(alphabet, max_size=12).map("".join), max_size=6))
+    def check(lines):
+        assert normalize_lines(lines) == [normalize(line) for line in lines]
+
+    check()

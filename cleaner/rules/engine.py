@@ -9,9 +9,10 @@ from dataclasses import dataclass, field
 
 from ..config import Config
 from ..document import Document
+from .index import RuleIndex, index_for
 from .loader import load_named, pack_names_for, parse_inline
 from .model import LINE_KINDS, Line, Rule, site_matches
-from .text import detect_language, is_body_paragraph, looks_like_prose, normalize
+from .text import detect_language, is_body_paragraph
 
 STAGE = "chrome"
 # A line such as "04:12 PM 17/03/2022 | Lượt xem: 1447 | In bài viết |" is
@@ -31,11 +32,12 @@ class Plan:
     separators: list[str] = field(default_factory=list)  # line ends: "\n", "\r\n" or "\r"
     removed: dict[int, tuple[Rule, ...]] = field(default_factory=dict)
     body: tuple[int, int] | None = None  # first and last anchor paragraph
+    norms: list[str] = field(default_factory=list)  # the lines normalized
 
     @property
     def removed_share(self) -> float:
-        total = sum(len(normalize(line)) for line in self.lines)
-        gone = sum(len(normalize(self.lines[i])) for i in self.removed)
+        total = sum(map(len, self.norms))
+        gone = sum(len(self.norms[i]) for i in self.removed)
         return gone / total if total else 0.0
 
 
@@ -86,31 +88,31 @@ def _runs(removed: dict[int, tuple[Rule, ...]]):
 def plan_removal(text: str, rules: tuple[Rule, ...] | list[Rule]) -> Plan:
     parts = _LINE_END.split(text)
     lines = parts[0::2]
-    plan = Plan(lines, parts[1::2])
-    norms = [normalize(line) for line in lines]
-    prose = [looks_like_prose(n) for n in norms]
-    views = [Line(n, p) for n, p in zip(norms, prose)]
-    line_rules = [r for r in rules if r.match in LINE_KINDS]
-    markers = [r for r in rules if r.match == "tail-marker"]
+    views = Line.all_of(lines)
+    norms = [view.norm for view in views]
+    plan = Plan(lines, parts[1::2], norms=norms)
+    rules = tuple(rules)
+    line_rules = index_for(tuple(r for r in rules if r.match in LINE_KINDS))
+    markers = index_for(tuple(r for r in rules if r.match == "tail-marker"))
     blocks = [r for r in rules if r.match == "block"]
+    block_index = index_for(tuple(blocks))
 
     # 1. Every line's own matches (scope decided once the body is known).
+    # Whether a line is prose is worked out only for lines some rule may
+    # match: it is the costly part of a line's test.
     hits: dict[int, tuple[Rule, ...]] = {}
+    marker_at: dict[int, list[Rule]] = {}
     longest = max((r.max_length for r in rules), default=0)
-    # A prose line can only be removed by a rule that does not protect prose:
-    # trying just those gives the same result at a fraction of the cost.
-    unprotected = [r for r in line_rules if not r.protect_prose]
-    for i, norm in enumerate(norms):
-        if not norm or len(norm) > longest:
+    for i, view in enumerate(views):
+        if not view.norm or len(view.norm) > longest:
             continue
-        found = _line_hits(views[i], unprotected if prose[i] else line_rules)
+        found = _line_hits(view, line_rules)
         if found:
             hits[i] = found
-    marker_at: dict[int, list[Rule]] = {}
-    for i, norm in enumerate(norms):
-        found = [r for r in markers if norm and len(norm) <= longest and r.test(views[i], protect=prose[i])]
-        if found:
-            marker_at[i] = found
+        if markers.rules:
+            found = markers.all(view, protect=None)
+            if found:
+                marker_at[i] = found
     # 2. The main body: strong paragraphs no rule claims.
     anchors = [i for i, n in enumerate(norms) if n and i not in hits and i not in marker_at
                and is_body_paragraph(n)]
@@ -145,10 +147,12 @@ def plan_removal(text: str, rules: tuple[Rule, ...] | list[Rule]) -> Plan:
             if _fire_marker(plan, rule, i, first, last, norms, anchor_set, prose_chars, total):
                 break
     # 4. Start/end blocks.
+    starts = {} if not blocks else {
+        i: block_index.all(views[i], protect=True) for i, norm in enumerate(norms) if norm and len(norm) <= longest}
     for rule in blocks:
         i = 0
         while i < len(lines):
-            if norms[i] and rule.test(views[i]) and in_scope(rule, i):
+            if rule in starts.get(i, ()) and in_scope(rule, i):
                 end = next((j for j in range(i + 1, len(lines)) if norms[j] and rule.matches_end(norms[j])), None)
                 if end is not None:
                     for j in range(i, end + 1):
@@ -206,20 +210,19 @@ def _ends_block(j: int, norms: list[str], anchors: set[int]) -> bool:
     return following in anchors
 
 
-def _line_hits(line: Line, rules: list[Rule]) -> tuple[Rule, ...]:
+def _line_hits(line: Line, rules: RuleIndex) -> tuple[Rule, ...]:
     """Rules that match the whole line, or one per separated part when
     every part of the line is matched by some rule."""
-    for rule in rules:
-        if rule.test(line, protect=line.prose):
-            return (rule,)
-    if line.prose or len(line.norm) > SEGMENTED_MAX or not _SEGMENT_SPLIT.search(line.norm):
+    rule = rules.first(line, protect=None)
+    if rule is not None:
+        return (rule,)
+    if len(line.norm) > SEGMENTED_MAX or not _SEGMENT_SPLIT.search(line.norm) or line.prose:
         return ()
     found: list[Rule] = []
     for part in _SEGMENT_SPLIT.split(line.norm):
         if not part.strip():
             continue
-        view = Line.of(part)
-        rule = next((r for r in rules if r.test(view, protect=False)), None)
+        rule = rules.first(Line.of(part), protect=False)
         if rule is None:
             return ()
         if rule not in found:

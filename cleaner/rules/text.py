@@ -9,7 +9,12 @@ from functools import lru_cache
 
 from .. import vietnamese
 
-_SPACES = re.compile(r"[\s\u00a0\u2000-\u200b\u202f\u205f\u3000\ufeff]+")
+_ODD_SPACES = "\u00a0\u2000-\u200b\u202f\u205f\u3000\ufeff"
+_SPACES = re.compile(rf"[\s{_ODD_SPACES}]+")
+# Every space but " " and "\n" (str.isspace, the same as "\s"), listed: a
+# class of listed characters scans far faster than "[^\S\n ]".
+_OTHER_SPACES = re.compile(rf"[\t\x0b\x0c\r\x1c-\x1f\x85\u1680\u2000-\u200a\u2028\u2029{_ODD_SPACES}]")
+_SPACE_RUN = re.compile(" {2,}")
 # Decoration around a chrome label: bullets, arrows, pipes, colons, "(*)"
 # required-field marks, a trailing "(12)" count. Stripped before comparing.
 _EDGE_LEFT = re.compile(r"^(?:[\s•·●○◦▪■□►▶»›>«‹<|↑↓←→\-–—*+#=~:/\\]|\[|\])+")
@@ -25,6 +30,18 @@ def normalize(line: str) -> str:
     zero-width characters, every kind of space collapsed to one, stripped."""
     line = unicodedata.normalize("NFC", _INVISIBLE.sub("", line))
     return _SPACES.sub(" ", line).strip()
+
+
+def normalize_lines(lines: list[str]) -> list[str]:
+    """``normalize`` of every line (none holds a "\\n"), done over the
+    joined text in a few passes: far cheaper than line by line."""
+    if not lines:
+        return []
+    text = _INVISIBLE.sub("", "\n".join(lines))
+    if not unicodedata.is_normalized("NFC", text):
+        text = unicodedata.normalize("NFC", text)
+    text = _SPACE_RUN.sub(" ", _OTHER_SPACES.sub(" ", text))
+    return [line.strip() for line in text.split("\n")]
 
 
 @lru_cache(maxsize=65536)
@@ -81,7 +98,7 @@ def tokens(text: str) -> list[str]:
 
 
 def function_share(words: list[str]) -> float:
-    return sum(w in FUNCTION_WORDS for w in words) / len(words) if words else 0.0
+    return sum(map(FUNCTION_WORDS.__contains__, words)) / len(words) if words else 0.0
 
 
 @lru_cache(maxsize=8192)
@@ -89,8 +106,10 @@ def looks_like_prose(line: str) -> bool:
     """A sentence of running text (not a label, button or headline): long
     enough, with sentence punctuation or many function words. Keyword rules
     never remove such a line unless they say so."""
+    if len(line) < 40:
+        return False
     words = tokens(line)
-    if len(line) < 40 or len(words) < 7:
+    if len(words) < 7:
         return False
     share = function_share(words)
     if _SENTENCE_END.search(line) and share >= 0.08:
@@ -102,8 +121,8 @@ def is_body_paragraph(line: str) -> bool:
     """A strong body paragraph: the anchors that delimit the main body
     (head = before the first one, tail = after the last one)."""
     if len(line) >= 150:
-        return function_share(tokens(line)) >= 0.06 or bool(_SENTENCE_END.search(line))
-    return len(line) >= 60 and looks_like_prose(line) and bool(_SENTENCE_END.search(line))
+        return bool(_SENTENCE_END.search(line)) or function_share(tokens(line)) >= 0.06
+    return len(line) >= 60 and bool(_SENTENCE_END.search(line)) and looks_like_prose(line)
 
 
 def detect_language(text: str) -> str | None:
