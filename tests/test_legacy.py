@@ -277,3 +277,15 @@ def test_clean_vietnamese_with_symbols_untouched(text):
     """Symbols that some legacy table reads as letters (– ², …) are no
     evidence of legacy text in lines that already read as Vietnamese."""
     assert cleaner.clean_text(text).text == text
+
+
+def test_detect_names_viqr_and_leaves_plain_ascii(tmp_path):
+    text = "Vie^.t Nam la` mo^.t quo^'c gia o+? DDo^ng Nam A'.\nNgu+o+`i Vie^.t no'i tie^'ng Vie^.t.\n"
+    (tmp_path / "viqr.txt").write_text(text, encoding="ascii")
+    (tmp_path / "plain.txt").write_text("Plain English text, version 2.0 (C++ and C^2).\n", encoding="ascii")
+    result = CliRunner().invoke(app, ["detect", "--json", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    found = {json.loads(line)["path"].rsplit("/", 1)[-1]: json.loads(line) for line in result.stdout.splitlines()}
+    assert found["viqr.txt"]["encoding"] == "viqr" and found["viqr.txt"]["method"] == "viqr-syllables"
+    assert found["plain.txt"]["encoding"] == "ascii"
+    assert cleaner.clean_text(text).text.startswith("Việt Nam là một quốc gia ở Đông Nam Á.")

@@ -285,14 +285,35 @@ def _may_be_viqr(text: str) -> bool:
     return any(mark in text for mark in ("^", "`", "~", "+", "*", "a(", "A(", "dd", "DD", "Dd"))
 
 
+def viqr_share(text: str) -> float | None:
+    """For ASCII text: the share of its non-empty lines that read as VIQR
+    (what the legacy stage will convert), or None when none does."""
+    if not _may_be_viqr(text):
+        return None
+    lines = text.split("\n")
+    converted = len(_viqr_readings(lines, text))
+    filled = sum(1 for line in lines if line.strip())
+    return round(converted / filled, 3) if converted and filled else None
+
+
 def _repair_viqr_lines(lines: list[str], doc: Document) -> bool:
+    changed = False
+    for index, line, fixed in _viqr_readings(lines, doc.text):
+        lines[index] = fixed
+        doc.record(STAGE, "legacy", index + 1, line, fixed, "VIQR (ASCII Vietnamese) converted")
+        changed = True
+    return changed
+
+
+def _viqr_readings(lines: list[str], text: str) -> list[tuple[int, str, str]]:
+    """(index, line, Unicode reading) of each line that is VIQR."""
     # Lines with a character outside cp1252 are Unicode (Vietnamese, or
     # another script), never VIQR.
     candidates = [(index, line) for index, line in enumerate(lines)
                   if line.isascii() or not _NOT_CP1252.search(line)]
     if sum(len(_VIQR_HINT.findall(line)) for _index, line in candidates) < 2:
-        return False
-    strict = viqr.uses_escapes(doc.text)
+        return []
+    strict = viqr.uses_escapes(text)
     decoded = []
     total_strong = total_changed = total_refused = 0
     for index, line in candidates:
@@ -302,7 +323,7 @@ def _repair_viqr_lines(lines: list[str], doc: Document) -> bool:
         total_changed += stats.changed
         total_refused += stats.refused
     prior = total_strong >= 3 and total_refused <= 0.2 * total_changed
-    changed = False
+    readings = []
     for index, line, fixed, stats in decoded:
         words = max(1, len(vietnamese.words(line)))
         if prior:  # a VIQR document: loanwords (Me'xico) are VIQR too
@@ -312,9 +333,6 @@ def _repair_viqr_lines(lines: list[str], doc: Document) -> bool:
         else:
             accept = (stats.strong >= 2 and stats.changed >= 0.3 * words
                       and stats.refused <= 0.2 * stats.changed)
-        if not accept or fixed == line:
-            continue
-        lines[index] = fixed
-        doc.record(STAGE, "legacy", index + 1, line, fixed, "VIQR (ASCII Vietnamese) converted")
-        changed = True
-    return changed
+        if accept and fixed != line:
+            readings.append((index, line, fixed))
+    return readings

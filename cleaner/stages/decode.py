@@ -204,6 +204,8 @@ def decode(data: bytes, config: Config, doc: Document) -> None:
         doc.text = data.decode("utf-8")
         doc.encoding = "ascii" if data.isascii() else "utf-8"
         doc.confidence, doc.method = 1.0, "utf-8"
+        if doc.encoding == "ascii":
+            _name_viqr(doc)
         return
     except UnicodeDecodeError:
         pass
@@ -222,6 +224,18 @@ def decode(data: bytes, config: Config, doc: Document) -> None:
         return
 
     _decode_with_chardet(data, config, doc)
+
+
+def _name_viqr(doc: Document) -> None:
+    """ASCII text written in VIQR (``Vie^.t Nam``) is named so; the legacy
+    stage converts it."""
+    try:
+        from ..legacy.detect import viqr_share
+    except ImportError:
+        return
+    share = viqr_share(doc.text)
+    if share:
+        doc.encoding, doc.confidence, doc.method = "viqr", share, "viqr-syllables"
 
 
 def _detect_legacy(data: bytes) -> tuple[str, float] | None:
