@@ -111,11 +111,12 @@ def _rarity(chars: set[str]) -> tuple[bool, int, int]:
     return (not chars.isdisjoint(_ASCII), sum(c.islower() for c in chars), len(chars))
 
 
-def _searchable(parts: list[tuple[str, set[str] | None]]) -> str:
+def _searchable(parts: list[tuple[str, set[str] | None]]) -> tuple[set[str] | None, str]:
     """A weaker (still necessary) form of one branch that the regex engine
     scans for quickly: leading elements that may match ASCII are dropped,
     and the scan is anchored on the rarest single-character class, with the
-    classes before it checked by a look-behind."""
+    classes before it checked by a look-behind. Returned as the anchor's
+    characters (None: not a plain class) and the pattern after it."""
     index = 0
     while index < len(parts) and (parts[index][1] is None or not parts[index][1].isdisjoint(_ASCII)):
         index += 1
@@ -124,12 +125,12 @@ def _searchable(parts: list[tuple[str, set[str] | None]]) -> str:
     while run < len(parts) and parts[run][1] is not None:
         run += 1
     if run < 2:
-        return "".join(p for p, _ in parts)
+        return parts[0][1], "".join(p for p, _ in parts[1:])
     anchor = min(range(run), key=lambda i: _rarity(parts[i][1]))
     before = "".join(p for p, _ in parts[:anchor + 1])
     after = "".join(p for p, _ in parts[anchor + 1:])
     lookbehind = f"(?<={before})" if anchor else ""
-    return parts[anchor][0] + lookbehind + after
+    return parts[anchor][1], lookbehind + after
 
 
 _CATEGORIES = {
@@ -166,9 +167,11 @@ def _prefilters() -> tuple[re.Pattern[str], ...]:
 
 
 def _derived_prefilters() -> tuple[re.Pattern[str], ...]:
-    """Separate regexes, each starting with a non-ASCII class: one
-    alternation would be tried branch by branch at every position, which is
-    several times slower than a few single scans."""
+    """Two regexes, each starting with a class of non-ASCII characters that
+    the engine scans for quickly: the rare characters, and the first
+    characters of the other branches, each branch checking with a
+    look-behind that the character it starts with is its own (a plain
+    alternation would be tried branch by branch at every position)."""
     from ftfy.badness import BADNESS_RE
 
     tree = sre_parse.parse(BADNESS_RE.pattern, BADNESS_RE.flags)
@@ -176,16 +179,31 @@ def _derived_prefilters() -> tuple[re.Pattern[str], ...]:
     branches = value[1] if op is sre_constants.BRANCH else [list(tree)]
     allowed = _ASCII | VIETNAMESE_COMMON
     named: set[str] = set()
-    reduced = []
+    reduced: dict[str, set[str]] = {}  # the rest of a branch -> its first characters
+    whole: list[str] = []  # branches that do not start with a plain class
     for branch in branches:
         parts = _reduce(list(branch), allowed, named)
-        if parts is not None:
-            reduced.append(_searchable(parts))
+        if parts is None:
+            continue
+        chars, rest = _searchable(parts)
+        if chars is None or not chars.isdisjoint(_ASCII):
+            whole.append(_searchable_pattern(parts))
+        else:
+            reduced.setdefault(rest, set()).update(chars)
     rare = {c for c in named if c not in allowed}
-    first = _class(rare)[:-1] + _OTHER_SIGNALS[1:]
+    patterns = [_class(rare)[:-1] + _OTHER_SIGNALS[1:]]
+    if reduced:
+        starts = set().union(*reduced.values())
+        patterns.append(_class(starts) + "(?:" + "|".join(
+            f"(?<={_class(chars)}){rest}" for rest, chars in reduced.items()) + ")")
     # "[^\\n]*": one match per line is enough (Wikipedia text holds many
     # rare characters such as ° or ², each a match object otherwise).
-    return tuple(re.compile(p + "[^\\n]*") for p in dict.fromkeys([first, *reduced]))
+    return tuple(re.compile(p + "[^\\n]*") for p in dict.fromkeys(patterns + whole))
+
+
+def _searchable_pattern(parts: list[tuple[str, set[str] | None]]) -> str:
+    chars, rest = _searchable(parts)
+    return (_class(chars) if chars is not None else parts[0][0]) + rest
 
 
 def ftfy_may_change(line: str) -> bool:
