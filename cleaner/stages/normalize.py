@@ -190,12 +190,20 @@ def steps(config: Config) -> list[tuple[str, str, Callable[[str], str]]]:
 
 # Kinds recorded once per document rather than per line.
 _WHOLE_DOCUMENT = {"line-ending", "final-newline"}
+# Every character the three removal steps act on: one scan tells whether
+# any of them has work (no step before them adds such a character).
+_REMOVABLE = re.compile("[" + _INVISIBLE.pattern[1:-1] + _JOINERS.pattern[1:-1] + _CONTROLS.pattern[1:-1]
+                        + _ODD_SPACES.pattern[1:-1] + "]")
+_REMOVALS = (_invisible, _control_chars, _odd_spaces)
 
 
 def run(doc: Document, config: Config) -> None:
     composed = None  # text known to be NFC: the second NFC pass is skipped when nothing changed
+    removable = _REMOVABLE.search(doc.text) is not None
     for kind, reason, function in steps(config):
         if function is _nfc and doc.text == composed:
+            continue
+        if function in _REMOVALS and not removable:
             continue
         new_text = function(doc.text)
         if function is _nfc:
