@@ -389,3 +389,38 @@ def test_lines_normalized_together_as_one_by_one():
         assert normalize_lines(lines) == [normalize(line) for line in lines]
 
     check()
+
+
+def test_line_finder_points_at_every_line_a_rule_matches():
+    """The whole-text scans (cleaner.rules.scan) may point at too many lines,
+    never too few: every line or part some rule matches is among them."""
+    from cleaner.rules.engine import _SEGMENT_SPLIT
+    from cleaner.rules.index import index_for
+    from cleaner.rules.model import LINE_KINDS, Line
+    from cleaner.rules.scan import finder_for
+    from cleaner.rules.text import normalize_lines
+
+    lines = _index_lines()
+    rules = load_rules(("generic", "vi-news", "en-news"))
+    finder = finder_for(rules)
+    assert not finder.every_line  # the built-in packs are all scanned
+    indexes = [index_for(tuple(r for r in rules if r.match in kinds))
+               for kinds in (LINE_KINDS, ("tail-marker",), ("block",))]
+    norms = normalize_lines(lines)
+    whole, segmented = finder.lines(norms)
+    for i, norm in enumerate(norms):
+        view = Line(norm)
+        if any(index.all(view, protect=False) for index in indexes):
+            assert i in whole, lines[i]
+        if len(norm) <= 200 and _SEGMENT_SPLIT.search(norm):
+            assert i in segmented, lines[i]
+
+
+def test_user_regex_rules_make_every_line_a_candidate(tmp_path):
+    from cleaner.rules.scan import finder_for
+    path = tmp_path / "mine.toml"
+    path.write_text('[[rule]]\nid = "mine.x"\ncategory = "ads"\nmatch = "regex"\nregex = ["qu[a-z]+ck"]\n',
+                    encoding="utf-8")
+    rules = load_rules((str(path),))
+    assert finder_for(rules).lines(["a", "b"]) is None
+    assert removed_lines("Body\nThe quick fox\n", rules) == ["The quick fox"]

@@ -10,15 +10,15 @@ from dataclasses import dataclass, field
 from ..config import Config
 from ..document import Document
 from .index import RuleIndex, index_for
+from .scan import SEGMENTED_MAX, finder_for
 from .loader import load_named, pack_names_for, parse_inline
 from .model import LINE_KINDS, Line, Rule, site_matches
-from .text import detect_language, is_body_paragraph
+from .text import detect_language, is_body_paragraph, normalize_lines
 
 STAGE = "chrome"
 # A line such as "04:12 PM 17/03/2022 | Lượt xem: 1447 | In bài viết |" is
 # chrome when every part between these separators is.
 _SEGMENT_SPLIT = re.compile(r"\s*(?:\||•|·|\s-\s|\s–\s)\s*")
-SEGMENTED_MAX = 200  # longer lines are never a row of chrome parts
 _LINE_END = re.compile(r"(\r\n|\r|\n)")
 # A tail marker fires once this share of the body's prose lies before it.
 TAIL_SHARE = 2 / 3
@@ -88,8 +88,7 @@ def _runs(removed: dict[int, tuple[Rule, ...]]):
 def plan_removal(text: str, rules: tuple[Rule, ...] | list[Rule]) -> Plan:
     parts = _LINE_END.split(text)
     lines = parts[0::2]
-    views = Line.all_of(lines)
-    norms = [view.norm for view in views]
+    norms = normalize_lines(lines)
     plan = Plan(lines, parts[1::2], norms=norms)
     rules = tuple(rules)
     line_rules = index_for(tuple(r for r in rules if r.match in LINE_KINDS))
@@ -97,22 +96,41 @@ def plan_removal(text: str, rules: tuple[Rule, ...] | list[Rule]) -> Plan:
     blocks = [r for r in rules if r.match == "block"]
     block_index = index_for(tuple(blocks))
 
-    # 1. Every line's own matches (scope decided once the body is known).
+    # 1. Every line's own matches (scope decided once the body is known),
+    # for the lines the whole-text scans point at (cleaner.rules.scan).
     # Whether a line is prose is worked out only for lines some rule may
     # match: it is the costly part of a line's test.
+    finder = finder_for(rules)
+    found_lines = finder.lines(norms)
+    if found_lines is None:
+        whole = segmented = set(range(len(norms)))
+    else:
+        whole, segmented = found_lines
+    longest = max((r.max_length for r in rules), default=0)
+    views = {i: Line(norms[i]) for i in sorted(whole | segmented)
+             if 0 <= i < len(norms) and norms[i] and len(norms[i]) <= longest}
     hits: dict[int, tuple[Rule, ...]] = {}
     marker_at: dict[int, list[Rule]] = {}
-    longest = max((r.max_length for r in rules), default=0)
-    for i, view in enumerate(views):
-        if not view.norm or len(view.norm) > longest:
+    starts: dict[int, list[Rule]] = {}
+    for i in whole:
+        view = views.get(i)
+        if view is None:
             continue
-        found = _line_hits(view, line_rules)
-        if found:
-            hits[i] = found
+        rule = line_rules.first(view, protect=None)
+        if rule is not None:
+            hits[i] = (rule,)
         if markers.rules:
             found = markers.all(view, protect=None)
             if found:
                 marker_at[i] = found
+        if blocks:
+            found = block_index.all(view, protect=True)
+            if found:
+                starts[i] = found
+    rows = [(i, views[i]) for i in sorted(segmented) if i in views and i not in hits]
+    hits.update(_segment_hits(rows, line_rules, finder))
+    if not hits and not marker_at and not starts:
+        return plan
     # 2. The main body: strong paragraphs no rule claims.
     anchors = [i for i, n in enumerate(norms) if n and i not in hits and i not in marker_at
                and is_body_paragraph(n)]
@@ -147,8 +165,6 @@ def plan_removal(text: str, rules: tuple[Rule, ...] | list[Rule]) -> Plan:
             if _fire_marker(plan, rule, i, first, last, norms, anchor_set, prose_chars, total):
                 break
     # 4. Start/end blocks.
-    starts = {} if not blocks else {
-        i: block_index.all(views[i], protect=True) for i, norm in enumerate(norms) if norm and len(norm) <= longest}
     for rule in blocks:
         i = 0
         while i < len(lines):
@@ -210,24 +226,38 @@ def _ends_block(j: int, norms: list[str], anchors: set[int]) -> bool:
     return following in anchors
 
 
-def _line_hits(line: Line, rules: RuleIndex) -> tuple[Rule, ...]:
-    """Rules that match the whole line, or one per separated part when
-    every part of the line is matched by some rule."""
-    rule = rules.first(line, protect=None)
-    if rule is not None:
-        return (rule,)
-    if len(line.norm) > SEGMENTED_MAX or not _SEGMENT_SPLIT.search(line.norm) or line.prose:
-        return ()
-    found: list[Rule] = []
-    for part in _SEGMENT_SPLIT.split(line.norm):
-        if not part.strip():
+def _segment_hits(rows: list[tuple[int, Line]], rules: RuleIndex, finder) -> dict[int, tuple[Rule, ...]]:
+    """For short lines that are not prose, split into parts ("Lượt xem: 12 |
+    In bài"): one rule per part when every part is matched by some rule.
+    The parts of all rows are scanned together first (cleaner.rules.scan)."""
+    split: list[tuple[int, Line, list[str]]] = []
+    for i, line in rows:
+        if len(line.norm) <= SEGMENTED_MAX and _SEGMENT_SPLIT.search(line.norm):
+            parts = [part for part in _SEGMENT_SPLIT.split(line.norm) if part.strip()]
+            if parts:
+                split.append((i, line, parts))
+    if not split:
+        return {}
+    norms = normalize_lines([part for _i, _line, parts in split for part in parts])
+    found = finder.lines(norms)
+    maybe = set(range(len(norms))) if found is None else found[0]
+    result: dict[int, tuple[Rule, ...]] = {}
+    start = 0
+    for i, line, parts in split:
+        indexes = range(start, start + len(parts))
+        start += len(parts)
+        if not all(k in maybe for k in indexes) or line.prose:
             continue
-        rule = rules.first(Line.of(part), protect=False)
-        if rule is None:
-            return ()
-        if rule not in found:
-            found.append(rule)
-    return tuple(found)
+        matched: list[Rule] = []
+        for k in indexes:
+            rule = rules.first(Line(norms[k]), protect=False) if norms[k] else None
+            if rule is None:
+                break
+            if rule not in matched:
+                matched.append(rule)
+        else:
+            result[i] = tuple(matched)
+    return result
 
 
 # --- which rules apply to a document --------------------------------------

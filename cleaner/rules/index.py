@@ -15,6 +15,7 @@ import re
 from functools import lru_cache
 
 from .model import Line, Rule, _TrustedPattern
+from .scan import anchored
 from .text import strip_marks
 
 # Which form of the line a rule's compiled matcher reads (Rule.test):
@@ -51,8 +52,8 @@ class RuleIndex:
                 # Patterns anchored at the start are tried at the start only
                 # (match); the others are searched for.
                 form = "fold" if rule.fold else "plain"
-                for anchored in {_anchored(p) for p in rule.patterns}:
-                    grouped.setdefault(("regex-start" if anchored else "regex", form), []).append(rule)
+                for at_start in {anchored(p) for p in rule.patterns}:
+                    grouped.setdefault(("regex-start" if at_start else "regex", form), []).append(rule)
             else:
                 for form in self._forms_for(rule):
                     grouped.setdefault((rule.match, form), []).append(rule)
@@ -126,9 +127,9 @@ def _combine(kind: str, form: str, rules: list[Rule]):
     """One pattern that matches where any of ``rules``' patterns does, or
     None when they cannot be joined (then every one is a candidate)."""
     if kind in ("regex", "regex-start"):
-        anchored = kind == "regex-start"
+        at_start = kind == "regex-start"
         sources = [strip_marks(p) if rule.fold else p for rule in rules for p in rule.patterns
-                   if _anchored(p) == anchored]
+                   if anchored(p) == at_start]
         flags = re.IGNORECASE if form == "fold" else 0
     else:
         sources = [rule._compiled[0][form == "ascii"].pattern for rule in rules]
@@ -137,35 +138,6 @@ def _combine(kind: str, form: str, rules: list[Rule]):
         return re.compile("|".join(f"(?:{source})" for source in sources), flags)
     except (re.error, OverflowError, RecursionError):  # e.g. inline flags, repeated group names
         return None
-
-
-def _anchored(pattern: str) -> bool:
-    """Whether every match of ``pattern`` starts at the start of the line:
-    it begins with ``^`` and has no top-level ``|``."""
-    if not pattern.startswith("^"):
-        return False
-    depth, i, in_class = 0, 1, False
-    while i < len(pattern):
-        char = pattern[i]
-        if char == "\\":
-            i += 2
-            continue
-        if in_class:
-            in_class = char != "]"
-        elif char == "[":
-            in_class = True
-            if pattern[i + 1:i + 2] == "^":
-                i += 1
-            if pattern[i + 1:i + 2] == "]":  # a leading ] is a literal
-                i += 1
-        elif char == "(":
-            depth += 1
-        elif char == ")":
-            depth -= 1
-        elif char == "|" and depth == 0:
-            return False
-        i += 1
-    return True
 
 
 _EMPTY = RuleIndex((), split=False)

@@ -10,7 +10,7 @@ import regex
 from dataclasses import dataclass, field
 from pathlib import Path, PurePath
 
-from .text import clean_edges, fold, looks_like_prose, normalize, normalize_lines, strip_marks
+from .text import clean_edges, fold, looks_like_prose, normalize, normalize_lines, strip_marks, trie_pattern
 
 # Matcher kinds. Line kinds test one line; "tail-marker" and "block" start
 # a multi-line block.
@@ -191,18 +191,20 @@ def _compile_labels(rule: Rule, folded: bool):
                for p in rule.patterns]
         return sorted({p for p in out if p}, key=len, reverse=True)  # an empty label never matches
 
+    # Alternatives as a trie (shared prefixes): the same strings, tried
+    # character by character instead of word by word.
     kind = rule.match
     if kind == "counter":
-        labels = "|".join(map(re.escape, forms(True)))
+        labels = trie_pattern(forms(True))
         units = "lượt|lần|người|luot|lan|nguoi|views?|times"
         return re.compile(rf"(?:(?:{labels})\s*[:：]?\s*(?:{NUMBER})(?:\s*(?:{units}))?"
                           rf"|(?:{NUMBER})\s*(?:{labels}))")
     if kind == "phrase-set":
-        phrases = "|".join(map(re.escape, forms(False)))
+        phrases = trie_pattern(forms(False))
         gap = _GAP + (rf"(?:(?:{NUMBER}){_GAP})?" if rule.numbers else "")
         return re.compile(rf"{gap}(?:(?:{phrases}){gap})+\Z")
     if kind == "prefix":
-        labels = "|".join(map(re.escape, forms(False)))
+        labels = trie_pattern(forms(False))
         return re.compile(rf"(?:{labels})(?=\s*(?:$|[:：>»›|\-–—(\[]))")
     return frozenset(forms(True))
 

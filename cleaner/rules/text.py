@@ -7,7 +7,6 @@ import re
 import unicodedata
 from functools import lru_cache
 
-from .. import vietnamese
 
 _ODD_SPACES = "\u00a0\u2000-\u200b\u202f\u205f\u3000\ufeff"
 _SPACES = re.compile(rf"[\s{_ODD_SPACES}]+")
@@ -17,8 +16,9 @@ _OTHER_SPACES = re.compile(rf"[\t\x0b\x0c\r\x1c-\x1f\x85\u1680\u2000-\u200a\u202
 _SPACE_RUN = re.compile(" {2,}")
 # Decoration around a chrome label: bullets, arrows, pipes, colons, "(*)"
 # required-field marks, a trailing "(12)" count. Stripped before comparing.
-_EDGE_LEFT = re.compile(r"^(?:[\s•·●○◦▪■□►▶»›>«‹<|↑↓←→\-–—*+#=~:/\\]|\[|\])+")
-_EDGE_RIGHT = re.compile(r"(?:[\s•·●○◦▪■□►▶»›>«‹<|↑↓←→\-–—*+#=~:/\\.]|\(\s*\*?\s*\)|\(\s*\d[\d.,]*\s*\)|\[|\])+$")
+DECORATION = "•·●○◦▪■□►▶»›>«‹<|↑↓←→\\-–—*+#=~:/\\\\"  # inside a [class]
+_EDGE_LEFT = re.compile(rf"^(?:[\s{DECORATION}]|\[|\])+")
+_EDGE_RIGHT = re.compile(rf"(?:[\s{DECORATION}.]|\(\s*\*?\s*\)|\(\s*\d[\d.,]*\s*\)|\[|\])+$")
 
 
 _INVISIBLE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u00ad\u200b-\u200f\u2060\ufeff]")
@@ -144,3 +144,67 @@ def detect_language(text: str) -> str | None:
 _ANY_WORD = re.compile(r"[^\W\d_]+")
 # A letter only Vietnamese uses (not in Latin-1: French "été" is no evidence).
 _VI_LETTER = re.compile("[ăđĩũơưạ-ỹĂĐĨŨƠƯẠ-Ỹ]")
+
+
+def trie_pattern(words: set[str]) -> str:
+    """One regex for a set of words, their common prefixes shared
+    (``bình luận|bình chọn`` → ``bình\\ (?:luận|chọn)``): the engine tries a
+    few characters instead of every word in turn."""
+    trie: dict = {}
+    for word in words:
+        node = trie
+        for char in word:
+            node = node.setdefault(char, {})
+        node[""] = {}
+
+    def emit(node: dict) -> str:
+        branches = [re.escape(char) + emit(child) for char, child in sorted(node.items()) if char]
+        if not branches:
+            return ""
+        pattern = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+        return f"(?:{pattern})?" if "" in node else pattern
+
+    return emit(trie)
+
+
+# --- the text without diacritics, fast ----------------------------------------
+
+
+def strip_marks_text(text: str) -> str:
+    """``strip_marks`` of a long text: the same characters, mapped through a
+    table with numpy instead of decomposing and rebuilding the text."""
+    if text.isascii() or len(text) < 20000:
+        return strip_marks.__wrapped__(text)
+    try:
+        import numpy
+        codes = numpy.frombuffer(text.encode("utf-32-le"), dtype=numpy.uint32)
+    except (ImportError, UnicodeEncodeError):  # no numpy; lone surrogates
+        return strip_marks.__wrapped__(text)
+    table = _strip_table()
+    high = codes > 0xFFFF
+    mapped = table[numpy.where(high, 0, codes)]
+    if high.any():  # beyond the BMP (rare): one character at a time
+        for position in numpy.flatnonzero(high).tolist():
+            bare = strip_marks.__wrapped__(chr(codes[position]))
+            mapped[position] = ord(bare) if len(bare) == 1 else (_GONE if not bare else _COMPLEX)
+    if (mapped == _COMPLEX).any():  # e.g. Hangul syllables: decomposed into several letters
+        return strip_marks.__wrapped__(text)
+    return mapped[mapped >= 0].astype(numpy.uint32).tobytes().decode("utf-32-le")
+
+
+_GONE, _COMPLEX = -1, -2
+
+
+@lru_cache(maxsize=1)
+def _strip_table():
+    """For each BMP character: what ``strip_marks`` leaves of it (its code,
+    _GONE for a combining mark, _COMPLEX when it becomes several)."""
+    import numpy
+    table = numpy.arange(0x10000, dtype=numpy.int64)
+    codes = [code for code in range(0x80, 0x10000) if not 0xD800 <= code <= 0xDFFF]
+    # Every character at once, "\x00" between them (NFD leaves it alone).
+    stripped = strip_marks.__wrapped__("\x00".join(map(chr, codes))).split("\x00")
+    for code, bare in zip(codes, stripped):
+        if bare != chr(code):
+            table[code] = ord(bare) if len(bare) == 1 else (_GONE if not bare else _COMPLEX)
+    return table
