@@ -71,7 +71,7 @@ class LineFinder:
                     if kind == "counter":
                         counters.setdefault((rule.fold, longest), []).append(source)
                     else:
-                        (casefolded if rule.fold else plain).append((source, longest))
+                        (casefolded if rule.fold else plain).append((_guarded(source, False), longest))
             elif kind == "regex" and isinstance(variants[False], _TrustedPattern):
                 for pattern in rule.patterns:
                     source = strip_marks(pattern) if rule.fold else pattern
@@ -91,7 +91,7 @@ class LineFinder:
             folds, longest = key
             alternatives = ([trie_pattern(labels[key])] if labels.get(key) else []) + counters.get(key, [])
             (casefolded if folds else plain).append(
-                (rf"{_LEFT}(?:{'|'.join(alternatives)}){_RIGHT}(?=\n)", longest))
+                (_guarded(rf"{_LEFT}(?:{'|'.join(alternatives)}){_RIGHT}(?=\n)", False), longest))
         try:
             # casefold() may lengthen a line (ß -> ss, three characters at most):
             # then the look-aheads on line lengths allow for it.
