@@ -424,3 +424,11 @@ def test_user_regex_rules_make_every_line_a_candidate(tmp_path):
     rules = load_rules((str(path),))
     assert finder_for(rules).lines(["a", "b"]) is None
     assert removed_lines("Body\nThe quick fox\n", rules) == ["The quick fox"]
+
+
+def test_ignorecase_extra_letters_are_those_of_re():
+    import re
+    from cleaner.rules.scan import IGNORECASE_EXTRA
+    extra = tuple(chr(c) for c in range(0x80, 0x10000) if not 0xD800 <= c <= 0xDFFF
+                  and re.match("[a-z]", chr(c), re.IGNORECASE) and not chr(c).lower().isascii())
+    assert extra == IGNORECASE_EXTRA

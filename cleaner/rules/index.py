@@ -36,8 +36,10 @@ class RuleIndex:
         self._order = {id(rule): n for n, rule in enumerate(rules)}
         # label form -> rules, for the label-equality kinds
         self._labels: dict[str, dict[str, list[Rule]]] = {form: {} for form in _FORMS}
-        # (kind, form) -> (combined pattern or None, rules it stands for)
-        self._patterns: dict[tuple[str, str], tuple[object, list[Rule]]] = {}
+        # (kind, form) -> the rules a combined pattern stands for; the pattern
+        # (None: cannot be combined) is compiled when first needed
+        self._groups: dict[tuple[str, str], list[Rule]] = {}
+        self._patterns: dict[tuple[str, str], object] = {}
         self._always: list[Rule] = []  # rules no combined lookup covers
         grouped: dict[tuple[str, str], list[Rule]] = {}
         for rule in rules:
@@ -57,8 +59,7 @@ class RuleIndex:
             else:
                 for form in self._forms_for(rule):
                     grouped.setdefault((rule.match, form), []).append(rule)
-        for (kind, form), members in grouped.items():
-            self._patterns[(kind, form)] = (_combine(kind, form, members), members)
+        self._groups = grouped
 
     @staticmethod
     def _forms_for(rule: Rule) -> tuple[str, ...]:
@@ -74,9 +75,12 @@ class RuleIndex:
             if labels:
                 for rule in labels.get(line.label(form != "plain"), ()):
                     found[id(rule)] = rule
-        for (kind, form), (pattern, members) in self._patterns.items():
+        for (kind, form), members in self._groups.items():
             if form in ("ascii", "unicode") and form != folded:
                 continue
+            if (kind, form) not in self._patterns:
+                self._patterns[(kind, form)] = _combine(kind, form, members)
+            pattern = self._patterns[(kind, form)]
             if pattern is None or _hit(pattern, kind, form, line):
                 for rule in members:
                     found[id(rule)] = rule

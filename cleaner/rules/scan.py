@@ -96,7 +96,8 @@ class LineFinder:
             # casefold() may lengthen a line (ß -> ss, three characters at most):
             # then the look-aheads on line lengths allow for it.
             self.casefolded = _compile_starts(casefolded, 0)
-            self.casefolded_longer = _compile_starts(casefolded, 0, stretch=3)
+            self._casefolded_sources = casefolded
+            self._casefolded_longer: re.Pattern[str] | None = None
             self.plain = _compile_starts(plain, 0)
             self.stripped = _compile_starts(stripped, re.IGNORECASE)
             self.plain_search = _compile_any(searches[False], 0)
@@ -122,7 +123,12 @@ class LineFinder:
             _find_all(text, word, found)
         if self.casefolded is not None:
             folded = text.casefold()
-            _scan(self.casefolded if len(folded) == len(text) else self.casefolded_longer, folded, found, True)
+            pattern = self.casefolded
+            if len(folded) != len(text):
+                if self._casefolded_longer is None:
+                    self._casefolded_longer = _compile_starts(self._casefolded_sources, 0, stretch=3)
+                pattern = self._casefolded_longer
+            _scan(pattern, folded, found, True)
         if self.stripped is not None or self.stripped_search is not None or self.folded_words:
             bare = strip_marks_text(text)
             _scan(self.stripped, bare, found, True)
@@ -133,7 +139,7 @@ class LineFinder:
                     _find_all(lower, word, found)
                 # IGNORECASE matches "ſ", "ı"... to ASCII letters, lower()
                 # does not: their lines are tried rule by rule.
-                for char in _ignorecase_extra():
+                for char in IGNORECASE_EXTRA:
                     _find_all(lower, char, found)
         return found, segmented
 
@@ -199,13 +205,10 @@ def _find_all(text: str, word: str, found: set[int]) -> None:
         position = next_line + 1
 
 
-@lru_cache(maxsize=1)
-def _ignorecase_extra() -> tuple[str, ...]:
-    """Characters that IGNORECASE matches to an ASCII letter but that
-    str.lower() does not make ASCII (ſ, ı, ...)."""
-    return tuple(chr(c) for c in range(0x80, 0x10000)
-                 if not 0xD800 <= c <= 0xDFFF and re.match("[a-z]", chr(c), re.IGNORECASE)
-                 and not chr(c).lower().isascii())
+# Characters that IGNORECASE matches to an ASCII letter but that
+# str.lower() does not make ASCII (tests/test_rules.py checks the list
+# against the re module of the running Python).
+IGNORECASE_EXTRA = ("\u0130", "\u0131", "\u017f")  # İ ı ſ
 
 
 def anchored(pattern: str) -> bool:
