@@ -403,6 +403,7 @@ def test_line_finder_points_at_every_line_a_rule_matches():
     lines = _index_lines()
     rules = load_rules(("generic", "vi-news", "en-news"))
     finder = finder_for(rules)
+    finder.prepare()
     assert not finder.every_line  # the built-in packs are all scanned
     indexes = [index_for(tuple(r for r in rules if r.match in kinds))
                for kinds in (LINE_KINDS, ("tail-marker",), ("block",))]

@@ -28,12 +28,10 @@ _FORMS = ("plain", "ascii", "unicode")
 class RuleIndex:
     """The rules of one set, in their order, with combined lookups."""
 
-    def __init__(self, rules: tuple[Rule, ...], split: bool = True):
+    def __init__(self, rules: tuple[Rule, ...]):
         self.rules = rules
-        self._bounds = sorted({rule.max_length for rule in rules}) if split else [max(
-            (rule.max_length for rule in rules), default=-1)]
-        self._by_length: dict[int, RuleIndex] = {} if split else {self._bounds[0]: self}
         self._order = {id(rule): n for n, rule in enumerate(rules)}
+        self._longest = max((rule.max_length for rule in rules), default=-1)
         # label form -> rules, for the label-equality kinds
         self._labels: dict[str, dict[str, list[Rule]]] = {form: {} for form in _FORMS}
         # (kind, form) -> the rules a combined pattern stands for; the pattern
@@ -68,6 +66,8 @@ class RuleIndex:
     def candidates(self, line: Line) -> list[Rule]:
         """The rules that may match ``line``, in rule order (a superset of
         the ones that do)."""
+        if len(line.norm) > self._longest:
+            return []  # no rule looks at lines this long
         folded = "ascii" if line.ascii else "unicode"
         found: dict[int, Rule] = {}
         for form in ("plain", folded):
@@ -93,27 +93,17 @@ class RuleIndex:
     def first(self, line: Line, protect: bool | None) -> Rule | None:
         """The first rule (in order) that matches ``line`` (``protect``:
         None protects the line when it is prose)."""
-        for rule in self.for_length(len(line.norm)).candidates(line):
+        for rule in self.candidates(line):
             if rule.test(line, protect=line.prose if protect is None else protect):
                 return rule
         return None
 
     def all(self, line: Line, protect: bool | None) -> list[Rule]:
-        candidates = self.for_length(len(line.norm)).candidates(line)
+        candidates = self.candidates(line)
         if not candidates:
             return []
         protect = line.prose if protect is None else protect
         return [rule for rule in candidates if rule.test(line, protect=protect)]
-
-    def for_length(self, length: int) -> "RuleIndex":
-        """The index of the rules that look at lines this long (a rule
-        never matches a line over its ``max_length``)."""
-        bound = next((b for b in self._bounds if b >= length), None)
-        if bound is None:
-            return _EMPTY
-        if bound not in self._by_length:
-            self._by_length[bound] = RuleIndex(tuple(r for r in self.rules if r.max_length >= bound), split=False)
-        return self._by_length[bound]
 
 
 def _hit(pattern, kind: str, form: str, line: Line) -> bool:
@@ -142,9 +132,6 @@ def _combine(kind: str, form: str, rules: list[Rule]):
         return re.compile("|".join(f"(?:{source})" for source in sources), flags)
     except (re.error, OverflowError, RecursionError):  # e.g. inline flags, repeated group names
         return None
-
-
-_EMPTY = RuleIndex((), split=False)
 
 
 @lru_cache(maxsize=64)

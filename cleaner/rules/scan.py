@@ -40,6 +40,7 @@ _SEGMENT = re.compile(rf"\n(?=[^\n]{{0,{SEGMENTED_MAX}}}\n)[^\n]*?(?:[|•·]|\s
 # instead of ending the text.
 _LINE_BOUND = re.compile(r"\\[AZ]|\(\?<?!")
 MIN_FACTOR = 4  # shorter required words are too common to be worth a scan
+COMPILE_AFTER_LINES = 5000  # lines tried rule by rule before the scans are compiled
 
 
 class LineFinder:
@@ -92,11 +93,20 @@ class LineFinder:
             alternatives = ([trie_pattern(labels[key])] if labels.get(key) else []) + counters.get(key, [])
             (casefolded if folds else plain).append(
                 (_guarded(rf"{_LEFT}(?:{'|'.join(alternatives)}){_RIGHT}(?=\n)", False), longest))
+        self._sources = (casefolded, plain, stripped, searches)
+        self._compiled = False
+        self._seen = 0  # lines looked at before the scans were compiled
+        self.plain_words = sorted(words[False])
+        self.folded_words = sorted(words[True])
+
+    def prepare(self) -> None:
+        """Compile the scans now (``lines`` does once enough lines came)."""
+        casefolded, plain, stripped, searches = self._sources
+        self._compiled = True
         try:
             # casefold() may lengthen a line (ß -> ss, three characters at most):
             # then the look-aheads on line lengths allow for it.
             self.casefolded = _compile_starts(casefolded, 0)
-            self._casefolded_sources = casefolded
             self._casefolded_longer: re.Pattern[str] | None = None
             self.plain = _compile_starts(plain, 0)
             self.stripped = _compile_starts(stripped, re.IGNORECASE)
@@ -104,8 +114,6 @@ class LineFinder:
             self.stripped_search = _compile_any(searches[True], re.IGNORECASE)
         except (re.error, OverflowError, RecursionError):  # e.g. a global (?i) inside a pattern
             self.every_line = True
-        self.plain_words = sorted(words[False])
-        self.folded_words = sorted(words[True])
 
     def lines(self, norms: list[str]) -> tuple[set[int], set[int]] | None:
         """Indexes of the lines (normalized) some rule may match, and of the
@@ -113,6 +121,15 @@ class LineFinder:
         None: every line may."""
         if self.every_line:
             return None
+        if not self._compiled:
+            # Compiling the scans takes a few tenths of a second: worth it
+            # once a process has many lines to look at, not for a few.
+            self._seen += len(norms)
+            if self._seen < COMPILE_AFTER_LINES:
+                return None
+            self.prepare()
+            if self.every_line:
+                return None
         text = "\n" + "\n".join(norms) + "\n"
         found: set[int] = set()
         segmented: set[int] = set()
@@ -126,7 +143,7 @@ class LineFinder:
             pattern = self.casefolded
             if len(folded) != len(text):
                 if self._casefolded_longer is None:
-                    self._casefolded_longer = _compile_starts(self._casefolded_sources, 0, stretch=3)
+                    self._casefolded_longer = _compile_starts(self._sources[0], 0, stretch=3)
                 pattern = self._casefolded_longer
             _scan(pattern, folded, found, True)
         if self.stripped is not None or self.stripped_search is not None or self.folded_words:
