@@ -60,7 +60,9 @@ def main() -> None:
     parser.add_argument("-o", "--output", default=str(ROOT / "cleaner" / "data" / "syllable-lm.npz"))
     parser.add_argument("--lines", type=int, default=None, help="train on the first N lines only")
     parser.add_argument("--order", type=int, default=4)
-    parser.add_argument("--cutoffs", default="1,2,2", help="min counts for orders 2,3,4")
+    parser.add_argument("--cutoffs", default="1,1,3", help="min counts for orders 2,3,4")
+    parser.add_argument("--backward", action="store_true",
+                        help="also store the right-to-left model (about +10 MB; no gain measured)")
     args = parser.parse_args()
     cutoffs = {n + 2: int(c) for n, c in enumerate(args.cutoffs.split(","))}
     start = time.perf_counter()
@@ -77,6 +79,7 @@ def main() -> None:
             license="CC BY-SA 4.0",
             attribution=ATTRIBUTION,
             notices=[PYVI_NOTICE],
+            backward=args.backward,
         )
     model.save(args.output)
     size = Path(args.output).stat().st_size

@@ -28,6 +28,8 @@ def train_command(
     lexicon: Optional[Path] = typer.Option(None, "--lexicon", help="Word list (one word per line) adding word-internal n-grams."),
     license_name: str = typer.Option("unknown", "--license", help="Licence of the training text, stored in the model."),
     attribution: str = typer.Option("", "--attribution", help="Attribution line stored in the model."),
+    backward: bool = typer.Option(False, "--backward",
+                                  help="Also store the right-to-left model (averaged with the forward one; larger)."),
 ) -> None:
     """Train a model from CORPUS files (streamed: any size)."""
     from .restore.train import iter_lines, train
@@ -59,7 +61,8 @@ def train_command(
         model = train(lines, order=order, lexicon_lines=lexicon_lines,
                       cutoffs={n + 2: c for n, c in enumerate(limits)},
                       sources=[str(p) for p in corpus] + ([f"word list {lexicon}"] if lexicon else []),
-                      license=license_name, attribution=attribution, progress=progress)
+                      license=license_name, attribution=attribution, progress=progress,
+                      backward=backward)
     except (OSError, UnicodeError, EOFError) as exc:
         raise _error(f"cannot read the corpus: {exc}") from None
     finally:
@@ -92,6 +95,7 @@ def info_command(
         ("vocabulary", f"{meta['vocabulary']:,} ids"),
         ("n-grams", ", ".join(f"{n}: {c:,}" for n, c in sorted(meta["ngrams"].items()))),
         ("smoothing", meta.get("smoothing", "")),
+        ("directions", ", ".join(meta.get("directions", ["forward"]))),
         ("training data", "; ".join(meta.get("training_data", [])) or "unknown"),
         ("training tokens", f"{meta.get('training_tokens', 0):,}"),
         ("tone style", meta.get("tone_style", "")),

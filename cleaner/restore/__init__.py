@@ -16,6 +16,7 @@ confidence=...)``. Tokens with no candidate (names, abbreviations such as
 
 from __future__ import annotations
 
+import math
 import re
 from collections import Counter
 
@@ -23,14 +24,17 @@ from ..config import Config
 from ..document import Document
 from ..errors import CleanerError
 from ..vietnamese import set_tone_style, words
-from .candidates import DAMAGE, CandidateIndex, apply_case, codepage_for, word_id
-from .decoder import Option, best_path, confidences
+from .candidates import CP1252_KEEPS, DAMAGE, CandidateIndex, apply_case, codepage_for, word_id
+import numpy as np
+
+from .decoder import Option, best_paths, confidences_many
 from .model import ModelError, NgramModel, load_model
-from .tokens import BOS, END, NUM, PUNCT, UNK
+from .tokens import BOS, END, NUM, PUNCT, SPECIALS, UNK
 
 __all__ = ["restore_document", "restore_line", "load_model", "NgramModel", "ModelError"]
 
 STAGE = "repair"
+_BATCH_LINES = 2000  # lines decoded together
 LOW_CONFIDENCE = 0.9  # below this a restoration's reason says "low confidence"
 
 # Restoration tokens: like training tokens, but ``?``/``\ufffd`` count as
@@ -71,12 +75,24 @@ def _is_damaged(token: str) -> bool:
     return any(c in DAMAGE for c in token) and any(c.isalpha() for c in token)
 
 
-def restore_line(line: str, model: NgramModel, codepage: str = "cp1252",
-                 style: str | None = None) -> list[tuple[int, int, str, str | None, float | None]]:
-    """The damaged tokens of ``line`` as ``(start, end, before, after,
-    confidence)``; ``after`` is None when no candidate fits, ``confidence``
-    is the share of the choice among its candidates (None if it was the only
-    one)."""
+class _Line:
+    """One damaged line on its way through restoration."""
+
+    __slots__ = ("line", "tokens", "positions", "damaged", "initial", "bonuses", "path", "shares")
+
+    def __init__(self, line, tokens, positions, damaged, initial, bonuses):
+        self.bonuses = bonuses
+        self.line = line
+        self.tokens = tokens
+        self.positions = positions
+        self.damaged = damaged
+        self.initial = initial
+        self.path: list[int] = []
+        self.shares: dict[int, np.ndarray] = {}
+
+
+def _analyze(line: str, model: NgramModel, codepage: str, style: str | None) -> _Line | None:
+    """The tokens of ``line`` and the options of each; None without damage."""
     index = _index(model)
     vocab = model.vocab
     skip = [m.span() for m in _SKIP_RE.finditer(line)] if _MAYBE_URL.search(line) else []
@@ -84,6 +100,7 @@ def restore_line(line: str, model: NgramModel, codepage: str = "cp1252",
     positions: list[list[Option]] = []
     damaged: list[int] = []  # positions of damaged tokens
     initial: list[bool] = []  # token starts a sentence
+    bonuses: dict[int, np.ndarray] = {}  # position -> log10 weight of each option
     at_start = True
     for i, match in enumerate(tokens):
         token = match.group()
@@ -92,6 +109,11 @@ def restore_line(line: str, model: NgramModel, codepage: str = "cp1252",
         initial.append(at_start)
         options = None
         is_word = first.isalnum()
+        if codepage == "ascii" and token == "?" and _between_digits(line, tokens, i):
+            # "2?1", "1990?1995": an en dash ASCII could not store (or a real "?")
+            positions.append(_DASH_OPTIONS)
+            damaged.append(i)
+            continue
         if (_is_damaged(token) or _letterless_damage(line, tokens, i)) and not any(
                 a <= start < b for a, b in skip):
             following = tokens[i + 1].group() if i + 1 < len(tokens) else ""
@@ -101,6 +123,15 @@ def restore_line(line: str, model: NgramModel, codepage: str = "cp1252",
             if options is not None:
                 damaged.append(i)
                 is_word = True
+                if len(options) > 1:
+                    evidence = None
+                    if not at_start:
+                        evidence = _case_evidence(model, token, options, tokens[i - 1].group() if i else "")
+                    if codepage == "cp1252" and "\ufffd" in token:
+                        kept = _kept_letter_penalty(token, options)
+                        evidence = kept if evidence is None else evidence + kept
+                    if evidence is not None:
+                        bonuses[i] = evidence
             elif token.endswith("?"):  # "what?": a word and a real question mark
                 positions.append([(token, (vocab.word_id(token[:-1]), END))])
                 at_start = True
@@ -123,14 +154,136 @@ def restore_line(line: str, model: NgramModel, codepage: str = "cp1252",
         elif first in _SENTENCE_END:
             at_start = True
     if not damaged:
+        return None
+    return _Line(line, tokens, positions, damaged, initial, bonuses)
+
+
+def _decode(model: NgramModel, lines: list[_Line], focus: list[set[int]] | None = None) -> None:
+    """Choose the options of all ``lines`` jointly per line, and the
+    confidence of each choice. ``focus``: decode again only the parts of
+    each line (already decoded) around these positions."""
+    paths = best_paths(model, [item.positions for item in lines], bonuses=[item.bonuses for item in lines],
+                       focus=focus, previous=[item.path for item in lines] if focus else None)
+    items = []
+    for n, (item, path) in enumerate(zip(lines, paths)):
+        if focus:
+            # confidences again where the choice or its neighbours changed
+            width = model.order - 1
+            moved = [p for p, (a, b) in enumerate(zip(item.path, path)) if a != b]
+            near = {q for p in moved for q in range(p - width, p + width + 1)}
+            targets = [p for p in item.shares if p in near]
+        else:
+            targets = [p for p in item.damaged if len(item.positions[p]) > 1]
+        item.path = path
+        items.append((item.positions, path, targets))
+    for item, (_, _, targets), shares in zip(lines, items, confidences_many(
+            model, items, [item.bonuses for item in lines])):
+        item.shares.update(zip(targets, shares))
+
+
+CASE_WEIGHT = 1.0  # weight of the case evidence against the n-gram scores
+_CASE_FLOOR = 0.02  # no case is impossible for a word
+
+
+def _case_evidence(model: NgramModel, token: str, options: list[Option], previous: str) -> np.ndarray | None:
+    """How well each option fits the visible case of ``token`` inside a
+    sentence (``M?`` capitalized is "Mỹ" rather than "mở"): log10 of the
+    share of the option's uses in that case. None when the case says
+    nothing: a hidden first letter, all capitals, no word."""
+    first = token[0]
+    if not first.isalpha():
+        return None
+    letters = [c for c in token if c.isalpha()]
+    if len(letters) > 1 and all(c.isupper() for c in letters):
+        return None
+    capital = first.isupper()
+    row = int(bool(previous[:1].isupper()) and not (len(previous) > 1 and previous.isupper()))
+    key = (id(options), row, capital)
+    cached = _EVIDENCE_CACHE.get(key)
+    if cached is not None and cached[0] is options:
+        return cached[1]
+    table = model.capital_lists[row]
+    size = len(table)
+    evidence = []
+    for _, ids in options:
+        word = ids[0]
+        if word < len(SPECIALS) or word >= size:
+            evidence.append(0.0)  # not seen in running text: no evidence either way
+            continue
+        share = table[word] / 255.0
+        evidence.append(CASE_WEIGHT * math.log10(max(share if capital else 1 - share, _CASE_FLOOR)))
+    top = max(evidence)
+    result = np.array([e - top for e in evidence])
+    if len(_EVIDENCE_CACHE) > 100_000:
+        _EVIDENCE_CACHE.clear()
+    _EVIDENCE_CACHE[key] = (options, result)
+    return result
+
+
+_EVIDENCE_CACHE: dict = {}
+# log10 weight of each U+FFFD standing for a letter cp1252 has, in a text
+# whose intact à/ê/ô... show that it went through cp1252 (where only the
+# letters cp1252 lacks were lost); not impossible: a broken decode hits any
+KEPT_LETTER_PENALTY = -2.0
+
+
+def _kept_letter_penalty(token: str, options: list[Option]) -> np.ndarray:
+    lower = token.lower()
+    return np.array([KEPT_LETTER_PENALTY * sum(
+        1 for hidden, letter in zip(lower, surface) if hidden == "\ufffd" and letter in CP1252_KEEPS)
+        for surface, _ in options], dtype=np.float64)
+
+
+CACHE_MIN = 20  # restored syllables a document needs before its own words count
+CACHE_WEIGHT = 0.5  # exponent of the ratio of the document's word use to the model's
+CACHE_PRIOR = 200.0  # uses of the model's unigram mixed into the document's counts
+CACHE_SLACK = 0.5  # log10: how near a bonus must come to a choice's lead to decode again
+
+
+def _document_cache(model: NgramModel, lines: list[_Line]) -> list[tuple[_Line, set[int]]]:
+    """A document repeats its words: after a first pass, each option gains
+    ``CACHE_WEIGHT`` x log10 of how much more often the document uses it
+    (its confident restorations elsewhere) than the model expects. Returns
+    the lines, and their positions, where that can change a choice."""
+    targets = [(n, p) for n, item in enumerate(lines) for p in item.shares]
+    if len(targets) < CACHE_MIN:
         return []
-    path = best_path(model, positions)
-    targets = [p for p in damaged if len(positions[p]) > 1]
-    shares = dict(zip(targets, confidences(model, positions, path, targets)))
+    sizes = np.array([len(lines[n].positions[p]) for n, p in targets])
+    ids = np.array([ids[0] for n, p in targets for _, ids in lines[n].positions[p]], np.int64)
+    shares = np.concatenate([lines[n].shares[p] for n, p in targets])
+    heads = np.cumsum(sizes) - sizes
+    picked = heads + np.array([lines[n].path[p] for n, p in targets])
+    confident = shares[picked] >= 0.5
+    counts = np.bincount(ids[picked[confident]], minlength=len(model.logp1)).astype(np.float64)
+    total = counts.sum()
+    if total < CACHE_MIN:
+        return []
+    own = np.zeros(len(ids))
+    own[picked[confident]] = 1  # an option's own first-pass choice does not count
+    prior = 10.0 ** model.logp1[ids].astype(np.float64)
+    bonus = CACHE_WEIGHT * np.log10((counts[ids] - own + CACHE_PRIOR * prior) / ((total + CACHE_PRIOR) * prior))
+    bonus -= np.repeat(np.maximum.reduceat(bonus, heads), sizes)
+    # can the bonus beat the choice's lead there (neighbours fixed)?
+    gain = bonus - np.repeat(bonus[picked], sizes)
+    lead = np.log10(np.repeat(shares[picked], sizes) + 1e-300) - np.log10(shares + 1e-300)
+    hopeful = np.logical_or.reduceat((gain > 0) & (gain > lead - CACHE_SLACK), heads)
+    focus: dict[int, set[int]] = {}
+    for (n, p), part, flag in zip(targets, np.split(bonus, heads[1:]), hopeful.tolist()):
+        item = lines[n]
+        old = item.bonuses.get(p)
+        item.bonuses[p] = part if old is None else old + part
+        if flag:
+            focus.setdefault(n, set()).add(p)
+    return [(lines[n], positions) for n, positions in focus.items()]
+
+
+def _finish(item: _Line, model: NgramModel) -> list[tuple[int, int, str, str | None, float | None]]:
+    tokens, positions, path, initial = item.tokens, item.positions, item.path, item.initial
+    shares = item.shares
     result = []
     # Case: left to right, since a hidden capital depends on the word before.
     after_capital = False  # previous token is a capitalized word inside a sentence
-    damaged_set = set(damaged)
+    damaged_set = set(item.damaged)
     for p, match in enumerate(tokens):
         token = match.group()
         surface = token
@@ -141,11 +294,18 @@ def restore_line(line: str, model: NgramModel, codepage: str = "cp1252",
                 result.append((match.start(), match.end(), token, None, None))
             else:
                 following = tokens[p + 1].group() if p + 1 < len(tokens) else ""
-                before_capital = (following[:1].isupper() and not following.isupper()
-                                  and END not in ids)
                 previous = positions[p - 1][path[p - 1]][1][-1] if p else BOS
-                capital = initial[p] or model.capital_share(
-                    previous, ids[0], after_capital or before_capital) >= 128
+                capital = initial[p]
+                if not capital:
+                    next_id = next_capital = None
+                    if END not in ids and following:
+                        next_id = positions[p + 1][path[p + 1]][1][0]
+                        if following[0] in DAMAGE:
+                            next_id = None  # its case is hidden too
+                        else:
+                            next_capital = following[0].isupper() and not (
+                                len(following) > 1 and following.isupper())
+                    capital = model.is_capital(previous, after_capital, ids[0], next_id, next_capital)
                 surface = apply_case(token, lower, capital)
                 share = float(shares[p][path[p]]) if p in shares else None
                 result.append((match.start(), match.end(), token, surface, share))
@@ -154,10 +314,33 @@ def restore_line(line: str, model: NgramModel, codepage: str = "cp1252",
     return result
 
 
+def restore_line(line: str, model: NgramModel, codepage: str = "cp1252",
+                 style: str | None = None) -> list[tuple[int, int, str, str | None, float | None]]:
+    """The damaged tokens of ``line`` as ``(start, end, before, after,
+    confidence)``; ``after`` is None when no candidate fits, ``confidence``
+    is the share of the choice among its candidates (None if it was the only
+    one)."""
+    item = _analyze(line, model, codepage, style)
+    if item is None:
+        return []
+    _decode(model, [item])
+    return _finish(item, model)
+
+
 # Damage inside or at the start of a word, or any U+FFFD: proof that the
 # document went through a lossy conversion.
 _INNER_DAMAGE = re.compile(r"\ufffd|\?(?=[^\W\d_])")
 _MAYBE_URL = re.compile(r"://|www\.|@|\?\w+=")
+
+
+_DASH_OPTIONS: list[Option] = [("\u2013", (PUNCT,)), ("?", (END,))]
+
+
+def _between_digits(line: str, tokens: list, i: int) -> bool:
+    """A "?" right between two numbers, no space on either side."""
+    start, end = tokens[i].span()
+    return (0 < i < len(tokens) - 1 and tokens[i - 1].end() == start and tokens[i + 1].start() == end
+            and tokens[i - 1].group()[-1].isdigit() and tokens[i + 1].group()[0].isdigit())
 
 
 def _letterless_damage(line: str, tokens: list, i: int) -> bool:
@@ -185,6 +368,7 @@ def _wordish(token: str) -> bool:
 
 
 _OPTION_CACHE: dict = {}
+RARE_CANDIDATE = 4.0  # log10: candidates this much rarer than the commonest are dropped
 
 
 def _options(token: str, index: CandidateIndex, codepage: str, style: str | None,
@@ -211,7 +395,12 @@ def _options(token: str, index: CandidateIndex, codepage: str, style: str | None
             found = index.lookup(pattern, "ascii", style)
         return found
 
-    for lower, ident in fits(lower_token):
+    found = fits(lower_token)
+    if len(found) > 1:
+        # syllables far rarer than the commonest fit are never worth a search
+        floor = max(float(index.unigram[ident]) for _, ident in found) - RARE_CANDIDATE
+        found = [item for item in found if index.unigram[item[1]] >= floor]
+    for lower, ident in found:
         add(lower, (ident,))
     prefix = lower_token[:-1]
     if not options and lower_token.endswith("?") and prefix.isalpha():
@@ -257,13 +446,24 @@ def restore_document(doc: Document, config: Config) -> None:
     codepage = codepage_for(doc.text)
     style = text_tone_style(doc.text) or model.meta.get("tone_style")
     lines = doc.text.split("\n")
-    changed = False
+    todo: list[tuple[int, _Line]] = []
     for number, line in enumerate(lines, 1):
         if "?" not in line and "\ufffd" not in line:
             continue
-        edits = restore_line(line, model, codepage, style)
-        if not edits:
-            continue
+        item = _analyze(line, model, codepage, style)
+        if item is not None:
+            todo.append((number, item))
+    # decoded in batches: one search over many lines is much faster
+    for begin in range(0, len(todo), _BATCH_LINES):
+        _decode(model, [item for _, item in todo[begin:begin + _BATCH_LINES]])
+    again = _document_cache(model, [item for _, item in todo])
+    for begin in range(0, len(again), _BATCH_LINES):
+        batch = again[begin:begin + _BATCH_LINES]
+        _decode(model, [item for item, _ in batch], [focus for _, focus in batch])
+    changed = False
+    for number, item in todo:
+        line = item.line
+        edits = _finish(item, model)
         pieces, last = [], 0
         for start, end, before, after, share in edits:
             if after is None or (share is not None and share < min_confidence):

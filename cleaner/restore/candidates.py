@@ -9,6 +9,8 @@ latin-1 keep à á â ã è é ê ì í ò ó ô õ ù ú ý, ASCII keeps none o
 from __future__ import annotations
 
 import unicodedata
+
+import numpy as np
 from functools import lru_cache
 
 from ..vietnamese import set_tone_style
@@ -54,6 +56,7 @@ class CandidateIndex:
 
     def __init__(self, vocab: Vocabulary, unigram_logp):
         self.vocab = vocab
+        self.unigram = np.asarray(unigram_logp, dtype=np.float64)
         self.by_skeleton: dict[str, list[tuple[str, int]]] = {}
         alternates = vocab.alternates or [None] * len(vocab.words)
         for index in range(len(SPECIALS), len(vocab.words)):

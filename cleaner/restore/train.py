@@ -18,8 +18,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .model import FORMAT, FORMAT_VERSION, NgramModel, pack
-from .tokens import BOS, CAPITAL, ID_BITS, LOWER, MAX_ID, MODEL_STYLE, Vocabulary, line_ids, line_ids_and_case
+from .model import CASE_KIND_SHIFT, FORMAT, FORMAT_VERSION, NgramModel, case_context_key, pack
+from .tokens import BOS, CAPITAL, EOS, ID_BITS, LOWER, MAX_ID, OTHER, MODEL_STYLE, Vocabulary, line_ids, line_ids_and_case
 
 CHUNK_TOKENS = 2_000_000  # ids per counting chunk
 MERGE_EVERY = 8  # chunks between merges of the partial counts
@@ -96,7 +96,7 @@ def _discounts(counts: np.ndarray) -> tuple[float, float, float]:
     return tuple(float(np.clip(d, 0.05, k)) for d, k in ((d1, 1), (d2, 2), (d3, 3)))
 
 
-def estimate(counter: NgramCounter, vocab_size: int, cutoffs: dict[int, int]) -> tuple:
+def estimate(counter: NgramCounter, vocab_size: int, cutoffs: dict[int, int], start: int = BOS) -> tuple:
     """Interpolated modified Kneser-Ney probabilities and backoff weights
     (log10) for every order, then pruned: an n-gram seen fewer than
     ``cutoffs[n]`` times is dropped (its probability comes from backoff)."""
@@ -121,9 +121,9 @@ def estimate(counter: NgramCounter, vocab_size: int, cutoffs: dict[int, int]) ->
     p1 = np.full(vocab_size, 0.0)
     p1[keys1.astype(np.int64)] = kn[1]
     p1 = (p1 + 0.1) / (p1.sum() + 0.1 * vocab_size)
-    p1[BOS] = 1.0 / (p1.sum() * 100)  # never predicted
+    p1[start] = 1.0 / (p1.sum() * 100)  # never predicted
     prob = {1: p1}
-    bow = {1: np.zeros(vocab_size)}
+    bow = {1: np.ones(vocab_size)}  # 1 (log10 0) where a word is never a context
     for n in range(2, order + 1):
         keys = raw[n][0]
         c = kn[n]
@@ -155,6 +155,31 @@ def estimate(counter: NgramCounter, vocab_size: int, cutoffs: dict[int, int]) ->
         return np.log10(prob[1]), np.log10(np.maximum(bow[1], 1e-12)), keys, logp, bows
 
 
+def reverse_keys(keys: np.ndarray, n: int) -> np.ndarray:
+    """Keys of order-``n`` n-grams with their ids in reverse order."""
+    mask = np.uint64((1 << ID_BITS) - 1)
+    out = np.zeros(len(keys), np.uint64)
+    for j in range(n):
+        out = (out << np.uint64(ID_BITS)) | ((keys >> np.uint64(ID_BITS * j)) & mask)
+    return out
+
+
+def _align_backward(keys: dict, back: tuple) -> tuple:
+    """The backward model's probabilities and backoff weights in the order
+    of the forward keys (the same n-grams, written the other way round)."""
+    logp1, bow1, bkeys, blogp, bbow = back
+    logp, bow = {}, {}
+    for n, forward in keys.items():
+        reversed_keys = reverse_keys(bkeys[n], n)
+        order = np.argsort(reversed_keys)
+        if not np.array_equal(reversed_keys[order], forward):
+            raise ValueError(f"backward {n}-grams differ from the forward ones")
+        logp[n] = blogp[n][order]
+        if n in bbow:
+            bow[n] = bbow[n][order]
+    return logp1, bow1, logp, bow
+
+
 def train(
     corpus_lines: Iterable[str],
     *,
@@ -166,21 +191,31 @@ def train(
     attribution: str = "",
     notices: list[str] | None = None,
     progress: Callable[[int], None] | None = None,
+    backward: bool = False,
 ) -> NgramModel:
     """A model from lines of running text plus an optional word list (one
     word per line, syllables separated by spaces: counted without line
-    boundaries so that it only adds word-internal n-grams)."""
+    boundaries so that it only adds word-internal n-grams).
+
+    ``backward``: also estimate the right-to-left model (each word given
+    the words after it) over the same n-grams; restoration averages both."""
     if not 2 <= order <= 4:
         raise ValueError("order must be 2, 3 or 4 (16-bit ids in 64-bit keys)")
-    cutoffs = cutoffs or {n: 1 for n in range(2, order + 1)}
+    cutoffs = dict(cutoffs or {n: 1 for n in range(2, order + 1)})
+    # a context must survive wherever its extensions do (the scorer relies on it)
+    for n in range(3, order + 1):
+        cutoffs[n] = max(cutoffs.get(n, 1), cutoffs.get(n - 1, 1))
     vocab = Vocabulary()
     counter = NgramCounter(order)
+    back_counter = NgramCounter(order) if backward else None
     case_counts = CaseCounter()
     lines = 0
     for line in corpus_lines:
         ids, cases = line_ids_and_case(line, vocab)
         if len(ids) > 2:
             counter.add(ids)
+            if back_counter:
+                back_counter.add(ids[::-1])
             case_counts.add(ids, cases)
         lines += 1
         if progress and lines % 1000 == 0:
@@ -189,7 +224,15 @@ def train(
         ids = line_ids(entry, vocab, grow=True, bounds=False)
         if ids:
             counter.add(ids)
+            if back_counter:
+                back_counter.add(ids[::-1])
     logp1, bow1, keys, logp, bow = estimate(counter, len(vocab), cutoffs)
+    tokens = counter.tokens
+    del counter
+    back = None
+    if back_counter:
+        back = _align_backward(keys, estimate(back_counter, len(vocab), cutoffs, start=EOS))
+        del back_counter
     meta = {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
@@ -197,7 +240,7 @@ def train(
         "vocabulary": len(vocab),
         "ngrams": {str(n): int(len(k)) for n, k in keys.items()} | {"1": len(vocab)},
         "cutoffs": {str(n): c for n, c in cutoffs.items()},
-        "training_tokens": int(counter.tokens),
+        "training_tokens": int(tokens),
         "training_lines": lines,
         "training_data": sources or [],
         "license": license,
@@ -205,11 +248,13 @@ def train(
         "notices": notices or [],
         "tone_style": MODEL_STYLE,
         "smoothing": "interpolated modified Kneser-Ney, count-pruned",
+        "directions": ["forward", "backward"] if back else ["forward"],
+        "case_contexts": True,
         "created": datetime.date.today().isoformat(),
     }
     return NgramModel.from_orders(meta, vocab, logp1.astype(np.float32), bow1.astype(np.float32),
                                   keys, logp, bow, case_counts.shares(len(vocab)),
-                                  *case_counts.pair_shares(vocab))
+                                  *case_counts.pair_shares(vocab), backward=back)
 
 
 class CaseCounter:
@@ -218,7 +263,7 @@ class CaseCounter:
 
     def __init__(self):
         self.counts = np.zeros((2, 2, MAX_ID + 1), dtype=np.int64)  # after, capital?, id
-        self.pairs: list[tuple[np.ndarray, np.ndarray]] = []  # (previous id, id) keys, capitals
+        self.pairs: list[tuple[np.ndarray, np.ndarray]] = []  # context keys, (uses, capitals)
         self._ids: list[int] = []
         self._cases: list[int] = []
 
@@ -238,14 +283,19 @@ class CaseCounter:
         word = (cases == LOWER) | (cases == CAPITAL)
         np.add.at(self.counts, ((prev[word] == CAPITAL).astype(int), (cases[word] == CAPITAL).astype(int),
                                 ids[word]), 1)
-        # per word pair: "Quận ủy" but "Ủy ban"
-        prev_ids = np.concatenate([[0], ids[:-1]])
-        keys = (prev_ids[word].astype(np.uint64) << np.uint64(ID_BITS)) | ids[word].astype(np.uint64)
-        capital = (cases[word] == CAPITAL).astype(np.int64)
+        # per neighbour: "Quận ủy" but "Ủy ban"; "Trường Đại học" but
+        # "vùng đại dương"; "Đồng Tháp" but "đồng bằng". Keys: see CASE_*.
+        prev_ids = np.concatenate([[0], ids[:-1]]).astype(np.uint64)
+        next_ids = np.concatenate([ids[1:], [0]]).astype(np.uint64)
+        next_cases = np.concatenate([cases[1:], [OTHER]])
+        here = ids.astype(np.uint64)
+        keys = np.concatenate([
+            case_context_key(0, prev == CAPITAL, prev_ids, here)[word],
+            case_context_key(1, next_cases == CAPITAL, here, next_ids)[word]])
+        capital = np.tile((cases[word] == CAPITAL).astype(np.int64), 2)
         unique, inverse = np.unique(keys, return_inverse=True)
-        self.pairs.append((np.concatenate([unique, unique]), np.concatenate([
-            np.bincount(inverse, minlength=len(unique)),
-            -np.bincount(inverse, weights=capital, minlength=len(unique)).astype(np.int64) - 1])))
+        self.pairs.append((unique, np.stack([np.bincount(inverse, minlength=len(unique)),
+                                             np.bincount(inverse, weights=capital, minlength=len(unique))])))
 
     def shares(self, size: int) -> np.ndarray:
         self._flush()
@@ -253,24 +303,27 @@ class CaseCounter:
         total = counts.sum(axis=1)
         return np.rint(255 * counts[:, 1] / np.maximum(total, 1)).astype(np.uint8)
 
-    def pair_shares(self, vocab: Vocabulary, min_count: int = 3) -> tuple[np.ndarray, np.ndarray]:
-        """Sorted (previous id, id) keys of pairs seen ``min_count`` times whose
-        second word starts with a non-ASCII letter (the ones whose capital
-        can be hidden), and the capitalized share x 255."""
+    def pair_shares(self, vocab: Vocabulary, min_count: int = 2) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Sorted context keys (:func:`case_context_key`) seen ``min_count``
+        times whose word starts with a non-ASCII letter (the ones whose
+        capital can be hidden), the capitalized share x 255 and the number
+        of uses (up to 255)."""
         self._flush()
-        totals: dict = {}
-        if self.pairs:
-            keys = np.concatenate([k for k, _ in self.pairs])
-            values = np.concatenate([v for _, v in self.pairs])
-            # values >= 0 are occurrence counts, values < 0 encode -(capitals) - 1
-            unique, inverse = np.unique(keys, return_inverse=True)
-            seen = np.bincount(inverse, weights=np.where(values >= 0, values, 0), minlength=len(unique))
-            caps = np.bincount(inverse, weights=np.where(values < 0, -values - 1, 0), minlength=len(unique))
-            word = (unique & np.uint64((1 << ID_BITS) - 1)).astype(np.int64)
-            hidden = np.array([not w[:1].isascii() for w in vocab.words])[word]
-            keep = (seen >= min_count) & hidden
-            return unique[keep], np.rint(255 * caps[keep] / seen[keep]).astype(np.uint8)
-        return np.zeros(0, np.uint64), np.zeros(0, np.uint8)
+        if not self.pairs:
+            return np.zeros(0, np.uint64), np.zeros(0, np.uint8), np.zeros(0, np.uint8)
+        keys = np.concatenate([k for k, _ in self.pairs])
+        values = np.concatenate([v for _, v in self.pairs], axis=1)
+        self.pairs = []
+        unique, inverse = np.unique(keys, return_inverse=True)
+        seen = np.bincount(inverse, weights=values[0], minlength=len(unique))
+        caps = np.bincount(inverse, weights=values[1], minlength=len(unique))
+        mask = np.uint64((1 << ID_BITS) - 1)
+        kind = (unique >> np.uint64(CASE_KIND_SHIFT)).astype(np.int64)
+        word = np.where(kind == 0, unique & mask, (unique >> np.uint64(ID_BITS)) & mask).astype(np.int64)
+        hidden = np.array([not w[:1].isascii() for w in vocab.words])[word]
+        keep = (seen >= min_count) & hidden
+        return (unique[keep], np.rint(255 * caps[keep] / seen[keep]).astype(np.uint8),
+                np.minimum(seen[keep], 255).astype(np.uint8))
 
 
 def iter_lines(paths: Iterable[str | Path]) -> Iterator[str]:
