@@ -158,11 +158,17 @@ def plan_removal(text: str, rules: tuple[Rule, ...] | list[Rule]) -> Plan:
     for i, norm in enumerate(norms):
         prose_chars.append(total)
         total += len(norm) if i in anchor_set else 0
+    # A marker inside a block another one removed would remove the same
+    # lines again (the same body paragraphs end both): skipped, which keeps
+    # a page of thousands of markers linear.
+    covered = -1
     for i in sorted(marker_at):
-        if any(r.match == "tail-marker" for r in plan.removed.get(i, ())):
+        if i <= covered or any(r.match == "tail-marker" for r in plan.removed.get(i, ())):
             continue  # already inside a block
         for rule in marker_at[i]:
-            if _fire_marker(plan, rule, i, first, last, norms, anchor_set, prose_chars, total):
+            end = _fire_marker(plan, rule, i, first, last, norms, anchor_set, prose_chars, total)
+            if end is not None:
+                covered = end
                 break
     # 4. Start/end blocks.
     for rule in blocks:
@@ -180,8 +186,9 @@ def plan_removal(text: str, rules: tuple[Rule, ...] | list[Rule]) -> Plan:
 
 
 def _fire_marker(plan: Plan, rule: Rule, i: int, first: int, last: int, norms: list[str],
-                 anchor_set: set[int], prose_chars: list[int], total: int) -> bool:
-    """Remove the block a tail marker at line ``i`` starts, if it fires there."""
+                 anchor_set: set[int], prose_chars: list[int], total: int) -> int | None:
+    """Remove the block a tail marker at line ``i`` starts, if it fires
+    there; the block's last line."""
     in_tail = i > last or (total and prose_chars[i] >= TAIL_SHARE * total)
     if rule.scope == "head":
         fires, in_tail = i < first, False
@@ -192,14 +199,14 @@ def _fire_marker(plan: Plan, rule: Rule, i: int, first: int, last: int, norms: l
         # a short list of headlines up to the next paragraph.
         fires = rule.scope == "document" and _short_list_follows(i, norms, anchor_set)
     if not fires:
-        return False
+        return None
     plan.removed.setdefault(i, (rule,))
     for j in range(i + 1, len(norms)):
         if j in anchor_set and (not in_tail or _ends_block(j, norms, anchor_set)):
-            break
+            return j - 1
         if norms[j]:
             plan.removed.setdefault(j, (rule,))
-    return True
+    return len(norms) - 1
 
 
 _SENTENCE_END = re.compile(r"[.!?…][\"'”’)]*$")

@@ -79,12 +79,11 @@ class LineFinder:
                     if _LINE_BOUND.search(source):
                         self.every_line = True
                     elif anchored(source):
-                        (stripped if rule.fold else plain).append(
-                            (_guarded(_within_line(source[1:]), rule.fold), longest))
+                        (stripped if rule.fold else plain).append((_guarded(source[1:], rule.fold), longest))
                     elif required := required_words(source, ignore_case=rule.fold):
                         words[rule.fold].update(required)
                     else:
-                        searches[rule.fold].append(_within_line(source))
+                        searches[rule.fold].append(source)
             else:  # a user's regex (own engine and time limit), an unknown kind
                 self.every_line = True
         # A label is the line without its decoration; counters read it too.
@@ -176,15 +175,15 @@ def _compile_starts(items: list[tuple[str, int]], flags: int, stretch: int = 1) 
     by_length: dict[int, list[str]] = {}
     for source, longest in items:
         by_length.setdefault(longest * stretch, []).append(source)
-    groups = [rf"(?=[^\n]{{0,{longest}}}\n)(?:" + "|".join(f"(?:{source})" for source in sources) + ")"
-              for longest, sources in sorted(by_length.items())]
+    groups = [rf"(?=[^\n]{{0,{longest}}}\n)(?:" + "|".join(f"(?:{_within_line(source)})" for source in sources)
+              + ")" for longest, sources in sorted(by_length.items())]
     return re.compile("\n(?:" + "|".join(groups) + ")", flags | re.MULTILINE)
 
 
 def _compile_any(sources: list[str], flags: int) -> re.Pattern[str] | None:
     if not sources:
         return None
-    return re.compile("|".join(f"(?:{source})" for source in sources), flags | re.MULTILINE)
+    return re.compile("|".join(f"(?:{_within_line(source)})" for source in sources), flags | re.MULTILINE)
 
 
 def _scan(pattern: re.Pattern[str] | None, text: str, found: set[int], at_start: bool) -> None:
@@ -257,15 +256,28 @@ def anchored(pattern: str) -> bool:
     return True
 
 
+# Every space but "\n" ("\s" is str.isspace), as class items.
+_SPACE_ITEMS = r"\t\x0b\x0c\r\x1c-\x1f \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+_OUTSIDE = {"s": r"[^\S\n]", "W": r"[^\w\n]", "D": r"[^\d\n]"}
+
+
 def _within_line(source: str) -> str:
-    """``source`` with every negated class (``[^.!?]``) kept from matching
-    "\\n": within one line nothing changes, and over the joined text a
-    repeat such as ``[^.!?]{8,200}`` no longer runs on into the next lines."""
+    """``source`` kept from matching "\\n": a negated class (``[^.!?]``),
+    ``\\s``, ``\\W`` and ``\\D`` leave it out. Within one line nothing
+    changes; over the joined text a repeat such as ``[^.!?]{8,200}`` or
+    ``[\\s|]*`` no longer runs on into the following lines (which made a
+    scan of many short lines quadratic)."""
     out, i, in_class = [], 0, False
     while i < len(source):
         char = source[i]
         if char == "\\":
-            out.append(source[i:i + 2])
+            pair = source[i:i + 2]
+            if in_class and pair == r"\s":
+                out.append(_SPACE_ITEMS)
+            elif not in_class and pair[1:] in _OUTSIDE:
+                out.append(_OUTSIDE[pair[1:]])
+            else:
+                out.append(pair)
             i += 2
             continue
         if in_class:
