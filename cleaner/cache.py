@@ -54,20 +54,66 @@ def content_digest(data: bytes) -> str:
     return hashlib.blake2b(data, digest_size=20).hexdigest() + f"-{len(data)}"
 
 
+# Besides cleaner itself, the packages whose version can change an output.
+# They are fingerprinted by their files' sizes and mtimes, found without
+# importing them (a re-run with nothing to clean never imports them).
+FINGERPRINTED_PACKAGES = ("ftfy", "chardet")
+
+
+def _tree_stats(root: str, digest) -> None:
+    """Feed ``digest`` the relative path, size and mtime of every file below
+    ``root`` (sorted; compiled ``.pyc`` files and ``__pycache__`` left out)."""
+    entries = []
+    stack = [(root, "")]
+    while stack:
+        folder, prefix = stack.pop()
+        try:
+            with os.scandir(folder) as listing:
+                for entry in listing:
+                    if entry.is_dir(follow_symlinks=False):
+                        if entry.name != "__pycache__":
+                            stack.append((entry.path, prefix + entry.name + "/"))
+                    elif not entry.name.endswith(".pyc") and entry.is_file():
+                        info = entry.stat()
+                        entries.append(f"{prefix}{entry.name}:{info.st_size}:{info.st_mtime_ns}\n")
+        except OSError:
+            entries.append(f"{prefix}?\n")
+    for line in sorted(entries):
+        digest.update(line.encode("utf-8", "surrogateescape"))
+
+
+def _package_folder(name: str) -> str | None:
+    from importlib.util import find_spec
+
+    try:
+        spec = find_spec(name)
+    except (ImportError, ValueError):
+        return None
+    if spec is None:
+        return None
+    if spec.submodule_search_locations:
+        return list(spec.submodule_search_locations)[0]
+    return spec.origin
+
+
 @lru_cache(maxsize=1)
 def _code_fingerprint() -> str:
-    """Changes whenever the installed cleaner code or data, or ftfy, does."""
-    import ftfy
-
+    """Changes whenever the installed cleaner code or data, ftfy or chardet does."""
     from . import __version__
 
-    digest = hashlib.blake2b(f"{__version__} ftfy {ftfy.__version__}".encode(), digest_size=16)
-    package = Path(__file__).resolve().parent
-    for path in sorted(package.rglob("*")):
-        if path.suffix in (".pyc",) or "__pycache__" in path.parts or not path.is_file():
-            continue
-        info = path.stat()
-        digest.update(f"{path.relative_to(package)}:{info.st_size}:{info.st_mtime_ns}\n".encode())
+    digest = hashlib.blake2b(f"{__version__}\n".encode(), digest_size=16)
+    _tree_stats(os.path.dirname(os.path.abspath(__file__)), digest)
+    for name in FINGERPRINTED_PACKAGES:
+        folder = _package_folder(name)
+        digest.update(f"{name}:{folder}\n".encode("utf-8", "surrogateescape"))
+        if folder is not None and os.path.isdir(folder):
+            _tree_stats(folder, digest)
+        elif folder is not None:
+            try:
+                info = os.stat(folder)
+                digest.update(f"{info.st_size}:{info.st_mtime_ns}\n".encode())
+            except OSError:
+                pass
     return digest.hexdigest()
 
 
@@ -112,6 +158,13 @@ class CleanCache:
             "mtime_ns INTEGER, inode INTEGER, recorded_ns INTEGER, "
             "PRIMARY KEY (fingerprint, path)) WITHOUT ROWID"
         )
+        # --check only: the result (status, changes, warnings) of a file that
+        # would change, where it was seen, so a re-check need not clean it again.
+        self._db.execute(
+            "CREATE TABLE IF NOT EXISTS seen_result (fingerprint TEXT, path TEXT, size INTEGER, "
+            "mtime_ns INTEGER, inode INTEGER, recorded_ns INTEGER, result TEXT, "
+            "PRIMARY KEY (fingerprint, path)) WITHOUT ROWID"
+        )
         self._pending = 0
 
     def is_clean(self, digest: str) -> bool:
@@ -124,28 +177,66 @@ class CleanCache:
         try:
             self._db.execute("INSERT OR IGNORE INTO clean VALUES (?, ?)", (self.fingerprint, digest))
             if path is not None and stat_key is not None:
+                key = path_key(path)
                 self._db.execute("INSERT OR REPLACE INTO seen VALUES (?, ?, ?, ?, ?, ?)",
-                                 (self.fingerprint, path_key(path), *stat_key, time.time_ns()))
+                                 (self.fingerprint, key, *stat_key, time.time_ns()))
+                self._db.execute("DELETE FROM seen_result WHERE fingerprint = ? AND path = ?",
+                                 (self.fingerprint, key))
         except sqlite3.Error:
             return  # a cache that cannot be written only costs speed
+        self._added()
+
+    def add_result(self, path: str, stat_key: tuple, result: str) -> None:
+        """Record the result of cleaning the file at ``path`` as it was when
+        read (``stat_key``: size, mtime_ns, inode), for --check re-runs."""
+        try:
+            key = path_key(path)
+            self._db.execute("INSERT OR REPLACE INTO seen_result VALUES (?, ?, ?, ?, ?, ?, ?)",
+                             (self.fingerprint, key, *stat_key, time.time_ns(), result))
+            self._db.execute("DELETE FROM seen WHERE fingerprint = ? AND path = ?", (self.fingerprint, key))
+        except sqlite3.Error:
+            return
+        self._added()
+
+    def _added(self) -> None:
         self._pending += 1
         if self._pending >= 1000:
-            self._db.commit()
+            try:
+                self._db.commit()
+            except sqlite3.Error:
+                pass
             self._pending = 0
 
-    def seen_clean(self) -> dict[bytes, tuple[int, int, int]]:
+    def seen_clean(self, folders: list[str] | None = None) -> dict[bytes, tuple[int, int, int]]:
         """abspath -> (size, mtime_ns, inode) of files recorded clean, only
         those whose mtime was well before the recording: a file changed
         within the same clock tick as its recording could look unchanged
-        ("racy" entries, as git calls them), so it is hashed again."""
+        ("racy" entries, as git calls them), so it is hashed again.
+
+        With ``folders`` (absolute paths), only the entries below them are
+        loaded: one range query on the (fingerprint, path) key each."""
+        rows = self._seen_rows("SELECT path, size, mtime_ns, inode FROM seen", folders)
+        return {bytes(path): (size, mtime, inode) for path, size, mtime, inode in rows}
+
+    def seen_results(self, folders: list[str] | None = None) -> dict[bytes, tuple[tuple[int, int, int], str]]:
+        """abspath -> ((size, mtime_ns, inode), result) of the files whose
+        result was recorded (:meth:`add_result`), with the same rules as
+        :meth:`seen_clean`."""
+        rows = self._seen_rows("SELECT path, size, mtime_ns, inode, result FROM seen_result", folders)
+        return {bytes(path): ((size, mtime, inode), result) for path, size, mtime, inode, result in rows}
+
+    def _seen_rows(self, select: str, folders: list[str] | None) -> list[tuple]:
+        query = select + " WHERE fingerprint = ? AND mtime_ns < recorded_ns - ?"
         try:
-            rows = self._db.execute(
-                "SELECT path, size, mtime_ns, inode FROM seen WHERE fingerprint = ? AND mtime_ns < recorded_ns - ?",
-                (self.fingerprint, RACY_NS),
-            ).fetchall()
+            if folders is None:
+                return self._db.execute(query, (self.fingerprint, RACY_NS)).fetchall()
+            rows: list[tuple] = []
+            for low, high in _path_ranges(folders):
+                rows += self._db.execute(query + " AND path >= ? AND path < ?",
+                                         (self.fingerprint, RACY_NS, low, high)).fetchall()
+            return rows
         except sqlite3.Error:
-            return {}
-        return {path: (size, mtime, inode) for path, size, mtime, inode in rows}
+            return []
 
     def close(self) -> None:
         try:
@@ -154,6 +245,18 @@ class CleanCache:
             pass
         finally:
             self._db.close()
+
+
+def _path_ranges(folders: list[str]) -> list[tuple[bytes, bytes]]:
+    """[low, high) ranges of path keys covering every path below each folder
+    (nested folders are covered by their parent's range)."""
+    prefixes = sorted({os.fsencode(os.path.join(os.path.abspath(f), "")) for f in folders})
+    ranges: list[tuple[bytes, bytes]] = []
+    for prefix in prefixes:
+        if ranges and prefix.startswith(ranges[-1][0]):
+            continue
+        ranges.append((prefix, prefix[:-1] + bytes([prefix[-1] + 1])))
+    return ranges
 
 
 class CacheReader:

@@ -7,30 +7,172 @@ unreadable, bad config). Data goes to stdout, messages to stderr.
 
 from __future__ import annotations
 
-import json
-import os
 import sys
 from pathlib import Path
 from typing import Optional
 
 import typer
 from rich.console import Console
+from typer.core import TyperCommand, TyperGroup
 
 from . import __version__
-from .cli_cache import cache_app
-from .cli_learn import learn
-from .cli_model import model_app
-from .cli_rules import check_rules, rules_app
 from .config import Config, load_config
 from .errors import CleanerError
 from .files import STDIN, Source, iter_sources, read_bytes, SourceError
 from .interrupt import EXIT_INTERRUPTED, finish_current_on_sigint
 from .report import COLOR_CHOICES, Reporter, ReportPathError, console_options, open_report
-from .runner import Mode, clean_sources, input_globs
+from .runner import CleanRun, Mode, input_globs
 
 EXIT_OK, EXIT_CHANGES, EXIT_ERROR = 0, 1, 2
 
+
+class _Commands(dict):
+    """The command table of the ``cleaner`` group. The commands defined in
+    other modules (``rules``, ``cache``, ``model``, ``learn``) are imported
+    only when asked for by name or listed (``--help``): ``cleaner clean``
+    does not pay for importing the rule engine, numpy or ``cleaner.learn``."""
+
+    LAZY = {  # name: (module, attribute, is a Typer sub-app)
+        "rules": ("cli_rules", "rules_app", True),
+        "cache": ("cli_cache", "cache_app", True),
+        "model": ("cli_model", "model_app", True),
+        "learn": ("cli_learn", "learn", False),
+    }
+
+    def __missing__(self, name: str):
+        if name not in self.LAZY:
+            raise KeyError(name)
+        from importlib import import_module
+
+        module, attribute, is_app = self.LAZY[name]
+        target = getattr(import_module(f".{module}", __package__), attribute)
+        holder = typer.Typer()
+        if is_app:
+            holder.add_typer(target, name=name)
+        else:
+            holder.command(name)(target)
+        command = self[name] = typer.main.get_group(holder).commands[name]
+        return command
+
+    def get(self, name, default=None):
+        try:
+            return self[name]
+        except KeyError:
+            return default
+
+    def __contains__(self, name) -> bool:
+        return dict.__contains__(self, name) or name in self.LAZY
+
+    def _names(self) -> list[str]:
+        return list(dict.keys(self)) + [n for n in self.LAZY if not dict.__contains__(self, n)]
+
+    def keys(self):
+        return self._names()
+
+    def __iter__(self):
+        return iter(self._names())
+
+    def __len__(self) -> int:
+        return len(self._names())
+
+    def items(self):
+        return [(name, self[name]) for name in self._names()]
+
+    def values(self):
+        return [self[name] for name in self._names()]
+
+
+class _LazyGroup(TyperGroup):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.commands = _Commands(self.commands)
+        _plain_values(self.params)
+
+    def get_help_option(self, ctx):
+        option = super().get_help_option(ctx)
+        _plain_values([option])
+        return option
+
+
+class _PlainCommand(TyperCommand):
+    """``clean`` and ``detect``: option values converted without pydantic."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        _plain_values(self.params)
+
+    def get_help_option(self, ctx):
+        option = super().get_help_option(ctx)
+        _plain_values([option])
+        return option
+
+
+# Recent typer versions convert every option value with a pydantic
+# TypeAdapter, which imports pydantic on each run (~0.1-0.2 s: as long as a
+# re-run that finds every file in the cache takes). For the plain str, Path,
+# int and list-of-str options of ``clean`` and ``detect``, ordinary values
+# are converted here exactly as typer would; anything else (a bad number, a
+# NUL byte) still goes through typer, for the same result or message.
+_PLAIN_INFO = {"parser": None, "click_type": None, "max": None, "clamp": False, "exists": False,
+               "file_okay": True, "dir_okay": True, "writable": False, "readable": True,
+               "resolve_path": False, "allow_dash": False, "path_type": None}
+
+
+class _PlainValue:
+    def __init__(self, param, kind):
+        self.param, self.kind = param, kind
+        self.minimum = param.type_descriptor.parameter_info.min
+        self._typer = None
+
+    def coerce(self, value, param, ctx):
+        multiple = param.multiple or param.nargs == -1
+        if value is None:
+            return () if multiple else None
+        kind = self.kind
+        if kind == "bool" and type(value) is bool:
+            return value
+        if kind == "list" and isinstance(value, (list, tuple)) and all(type(v) is str for v in value):
+            return list(value)
+        if not multiple and type(value) is str:
+            if kind == "str":
+                return value
+            if kind == "path" and "\x00" not in value:
+                return Path(value)
+            if kind == "int" and value.isascii() and value.isdigit():
+                number = int(value)
+                if self.minimum is None or number >= self.minimum:
+                    return number
+        if self._typer is None:
+            from typer._coercion import build_runtime_param
+
+            self._typer = build_runtime_param(self.param.type_descriptor)
+        return self._typer.coerce(value, param=param, ctx=ctx)
+
+
+def _plain_values(params) -> None:
+    try:
+        _set_plain_values(params)
+    except Exception:  # typer internals not as expected: typer converts everything itself
+        pass
+
+
+def _set_plain_values(params) -> None:
+    kinds = {str: "str", Path: "path", int: "int", list[str]: "list", bool: "bool"}
+    for param in params:
+        descriptor = getattr(param, "type_descriptor", None)
+        if descriptor is None or getattr(param, "_runtime_param", True) is not None:
+            continue  # not the typer this was written for: leave it alone
+        info = descriptor.parameter_info
+        kind = kinds.get(descriptor.annotation)
+        if (kind is None or descriptor.file_annotation is not None
+                or any(getattr(info, key, default) != default for key, default in _PLAIN_INFO.items())
+                or (info.min is not None and kind != "int")):
+            continue
+        param._runtime_param = _PlainValue(param, kind)
+
+
 app = typer.Typer(
+    cls=_LazyGroup,
     help="Turn scraped web text into a clean corpus: decode, repair mojibake, "
     "remove site chrome, normalize.\n\nExit codes: 0 ok, 1 --check found changes, "
     "2 usage or input error.",
@@ -84,7 +226,7 @@ def _main(
     """cleaner: turn scraped web text into a clean corpus."""
 
 
-@app.command()
+@app.command(cls=_PlainCommand)
 def clean(
     paths: list[str] = typer.Argument(..., help="Files, folders or - for stdin."),
     output: Optional[Path] = typer.Option(None, "-o", "--output", help="Write cleaned files to this folder, mirroring the input tree."),
@@ -127,35 +269,54 @@ def clean(
                                           "model": str(model) if model else None,
                                           "force": force or None, "rules": rules or None,
                                           **_run_options(workers, no_cache, cache_dir, jsonl, text_field)})
-    try:
-        check_rules(config)  # a malformed rule file is one error, before any input
-    except CleanerError as exc:
-        raise _fail(str(exc)) from None
-
     errors: list[tuple[str, str]] = []
-    sources = list(iter_sources(paths, input_globs(config), config.exclude, errors))
+    sources = list(iter_sources(paths, input_globs(config), config.exclude, errors, compressed=True))
     if stdin_filename:
         sources = [Source(s.path, stdin_filename) if s.path == STDIN else s for s in sources]
     to_stdout = not (output or in_place or check or diff)
     if to_stdout and (len(sources) + len(errors) > 1 or any(Path(p).is_dir() for p in paths if p != STDIN)):
         raise _fail("several inputs need -o DIR, --in-place, --check or --diff")
+    # --check re-runs may take a file's recorded result (its changes, not its
+    # text) from the cache; a report file shows texts, so it needs a clean.
     mode = Mode(output_dir=output, in_place=in_place, stdout=to_stdout,
-                write=not (check or diff), diff=diff)
+                write=not (check or diff), diff=diff, reuse_results=check and not report_file)
 
+    # Files the cache knows are clean by their stat are found first; the
+    # rules are loaded (and checked) only if something is left to clean.
+    run = CleanRun(sources, config, mode)
+    try:
+        _run_clean(run, config, console, errors, color=color, quiet=quiet, verbose=verbose,
+                   check=check, diff=diff, in_place=in_place, report_file=report_file)
+    finally:
+        run.close()
+
+
+def _run_clean(run: CleanRun, config: Config, console: Console, errors: list[tuple[str, str]], *,
+               color: str, quiet: bool, verbose: bool, check: bool, diff: bool, in_place: bool,
+               report_file: Optional[Path]) -> None:
+    # (Every input known clean means they were cleaned under these exact
+    # rules, config and code: the cache fingerprint covers them.)
+    if run.to_clean or not run.sources:
+        from .cli_rules import check_rules
+
+        try:
+            check_rules(config)  # a malformed rule file is one error, before any input
+        except CleanerError as exc:
+            raise _fail(str(exc)) from None
     try:
         report = open_report(report_file) if report_file else None
     except ReportPathError as exc:
         raise _fail(str(exc)) from None
     reporter = Reporter(console, Console(highlight=False, **_color_system(color)), quiet=quiet,
                         verbose=verbose, check=check, diff=diff, in_place=in_place, color=color,
-                        report=report, total=len(sources))
+                        report=report, total=len(run.sources))
     try:
         with finish_current_on_sigint() as stop:  # Ctrl-C: stop between files
             for path, message in errors:
                 reporter.add_error(path, message)
-            # After a first Ctrl-C, clean_sources starts nothing new and
-            # still yields what workers had finished.
-            for result in clean_sources(sources, config, mode, stop=stop):
+            # After a first Ctrl-C, the run starts nothing new and still
+            # yields what workers had finished.
+            for result in run.results(stop=stop):
                 reporter.add(result)
     except BaseException:
         reporter.abort()
@@ -170,14 +331,17 @@ def clean(
         raise typer.Exit(EXIT_CHANGES)
 
 
-@app.command()
+@app.command(cls=_PlainCommand)
 def detect(
     paths: list[str] = typer.Argument(..., help="Files, folders or - for stdin."),
     as_json: bool = typer.Option(False, "--json", help="One JSON object per line."),
     config_file: Optional[Path] = typer.Option(None, "--config", help="Config file."),
 ) -> None:
     """Show each input's encoding, confidence and how it was decided."""
+    import json
+
     from .document import Document
+    from .files import compression_of, read_decompressed
     from .stages.decode import decode
 
     start = Path(paths[0]) if paths[0] != STDIN else Path.cwd()
@@ -185,10 +349,16 @@ def detect(
     errors: list[tuple[str, str]] = []
     console = _stderr()
     failed = False
-    for source in iter_sources(paths, config.include, config.exclude, errors):
+    for source in iter_sources(paths, config.include, config.exclude, errors, compressed=True):
         doc = Document(path=source.path)
         try:
-            data, _ = read_bytes(source)
+            if source.path != STDIN and compression_of(source.path):
+                data, _ = read_decompressed(source, config.max_file_size)
+                if data is None:
+                    raise SourceError(f"decompressed input is over the {config.max_file_size:,}-byte "
+                                      "limit (max_file_size)")
+            else:
+                data, _ = read_bytes(source)
             decode(data, config, doc)
         except (CleanerError, SourceError) as exc:
             console.print(f"cleaner: error: {source.path}: {exc}", markup=False)
@@ -214,11 +384,6 @@ def main() -> None:
         sys.stderr.write("cleaner: interrupted\n")
         sys.exit(130)
 
-
-app.add_typer(rules_app, name="rules")
-app.add_typer(cache_app, name="cache")
-app.add_typer(model_app, name="model")
-app.command("learn")(learn)
 
 if __name__ == "__main__":
     main()

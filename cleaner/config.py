@@ -69,7 +69,9 @@ class Config:
     workers: int = 0  # worker processes; 0: one per CPU, 1: in-process
     cache: bool = True  # skip files already known to be clean under this config
     cache_dir: str | None = None  # None: $XDG_CACHE_HOME/cleaner (~/.cache/cleaner)
-    stream_threshold: int = 64 * 1024**2  # bytes; larger plain files are cleaned in blocks
+    # bytes; larger UTF-8 plain files are cleaned in blocks (a whole file
+    # takes ~45x its size in memory while it is cleaned)
+    stream_threshold: int = 4 * 1024**2
     # --- learn (cleaner.learn): when a repeated line becomes a proposed rule
     learn_min_docs: int = 5  # documents of its site it must occur in
     learn_min_share: float = 0.3  # ... and share of the site's documents

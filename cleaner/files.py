@@ -15,8 +15,7 @@ import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-
-import pathspec
+from typing import IO
 
 from .errors import CleanerError
 
@@ -42,82 +41,197 @@ class SourceError(CleanerError):
     """A path given on the command line cannot be used."""
 
 
-def _spec(patterns: tuple[str, ...]) -> pathspec.PathSpec:
-    return pathspec.GitIgnoreSpec.from_lines(patterns)
+COMPRESSED_SUFFIXES = (".gz", ".xz", ".bz2", ".zst")
+
+
+def compression_of(path: str) -> str | None:
+    """The compression a file name says its content has (``.gz``, ``.xz``,
+    ``.bz2``, ``.zst``), or None."""
+    for suffix in COMPRESSED_SUFFIXES:
+        if path.endswith(suffix):
+            return suffix
+    return None
+
+
+# --- include / exclude globs --------------------------------------------------
+#
+# Globs follow .gitignore rules (pathspec). The usual ones, a name pattern
+# with only ``*`` and ``?`` wildcards ("*.txt", "drafts"), match when any
+# component of the path matches; those are checked here with one regex per
+# folder and per name, and pathspec is imported only for the others.
+
+_SIMPLE_GLOB = re.compile(r"[^/\\\[\]!#]([^/\\\[\]]*[^/\\\[\]\s])?")
+
+
+class _Globs:
+    def __init__(self, patterns: tuple[str, ...]):
+        patterns = tuple(p for p in patterns if p)
+        self.empty = not patterns
+        if all(_SIMPLE_GLOB.fullmatch(p) and "**" not in p for p in patterns):
+            self.spec = None
+            parts = ("".join("[^/]*" if ch == "*" else "[^/]" if ch == "?" else re.escape(ch) for ch in p)
+                     for p in patterns)
+            self.regex = re.compile("(?:" + "|".join(parts) + ")") if patterns else None
+        else:
+            import pathspec
+
+            self.spec = pathspec.GitIgnoreSpec.from_lines(patterns)
+            self.regex = None
+
+    def name(self, name: str) -> bool:
+        """Simple globs: whether one path component matches."""
+        return self.regex is not None and self.regex.fullmatch(name) is not None
+
+    def match(self, relative: str, folder_matched: bool, name: str, compressed: bool) -> bool:
+        """Whether the file at ``relative`` (last component ``name``; a
+        folder above it matched already: ``folder_matched``) matches. With
+        ``compressed``, ``a.txt.gz`` also matches as ``a.txt``."""
+        if self.empty:
+            return False
+        if self.spec is None:
+            if folder_matched or self.regex.fullmatch(name) is not None:
+                return True
+        elif self.spec.match_file(relative):
+            return True
+        suffix = compression_of(name) if compressed else None
+        if suffix is None:
+            return False
+        if self.spec is None:
+            return self.regex.fullmatch(name[:-len(suffix)]) is not None
+        return self.spec.match_file(relative[:-len(suffix)])
 
 
 def iter_sources(
     paths: list[str], include: tuple[str, ...], exclude: tuple[str, ...],
-    errors: list[tuple[str, str]],
+    errors: list[tuple[str, str]], compressed: bool = False,
 ) -> Iterator[Source]:
     """Files named, and files below folders named, that match ``include``
     and not ``exclude``. Hidden folders are skipped, symlinks are not
     followed out of the root, loops are cut. Problems go to ``errors`` as
-    (path, message) and the walk goes on."""
-    include_spec = _spec(include)
-    exclude_spec = _spec(exclude)
+    (path, message) and the walk goes on. With ``compressed``, a compressed
+    file (``a.txt.gz``, ``.xz``, ``.bz2``, ``.zst``) is also matched by its
+    name without the compression suffix (``*.txt`` takes ``a.txt.gz``)."""
+    include_globs = _Globs(include)
+    exclude_globs = _Globs(exclude)
     for given in paths:
         if given == STDIN:
             yield Source(STDIN, "stdin")
             continue
-        path = Path(given)
-        if not os.path.lexists(path):
-            errors.append((given, "no such file or folder"))
+        try:
+            info = os.stat(given)
+        except OSError:
+            info = None
+        if info is None:
+            if os.path.lexists(given):
+                errors.append((given, "not a regular file or folder"))  # a dangling link
+            else:
+                errors.append((given, "no such file or folder"))
             continue
-        if path.is_dir():
-            yield from _walk(path, include_spec, exclude_spec, errors)
-        elif path.is_file():
-            yield Source(given, path.name)
+        if stat.S_ISDIR(info.st_mode):
+            yield from _walk(os.fspath(Path(given)), include_globs, exclude_globs, errors, compressed)
+        elif stat.S_ISREG(info.st_mode):
+            yield Source(given, Path(given).name)
         else:
             errors.append((given, "not a regular file or folder"))
 
 
-def _walk(root: Path, include: pathspec.PathSpec, exclude: pathspec.PathSpec,
-          errors: list[tuple[str, str]]) -> Iterator[Source]:
-    real_root = root.resolve()
+def _walk(root: str, include: _Globs, exclude: _Globs, errors: list[tuple[str, str]],
+          compressed: bool) -> Iterator[Source]:
+    """Depth first, names sorted, a folder's files before its subfolders
+    (the order of ``os.walk``). One ``scandir`` per folder and no ``stat``
+    per regular file: the file type comes from the folder listing."""
+    real_root = os.path.realpath(root)
+    # Paths as ``Path(root) / relative`` spells them ("a.txt" under ".").
+    base = "" if root == "." else root if root.endswith(os.sep) else root + os.sep
     seen: set[tuple[int, int]] = set()
-
-    def on_error(exc: OSError) -> None:
-        errors.append((exc.filename or str(root), f"cannot read folder: {exc.strerror}"))
-
-    files_seen: set[tuple[int, int]] = set()
+    # Inode -> path of the files found, to take a link to one of them only
+    # once (the device is looked up only if a link shares an inode number).
+    inodes: dict[int, str] = {}
+    shared: list[tuple[int, str]] = []  # hard links, or the same number on another device
     links: list[tuple[Source, tuple[int, int]]] = []
-    for folder, dirnames, filenames in os.walk(root, onerror=on_error, followlinks=False):
+    # (folder path, relative prefix, include matched by a folder, exclude matched by a folder)
+    stack: list[tuple[str, str, bool, bool]] = [(root, "", False, False)]
+    while stack:
+        folder, prefix, inc_above, exc_above = stack.pop()
         try:
             info = os.stat(folder)
         except OSError:
             continue
         if (info.st_dev, info.st_ino) in seen:
-            dirnames[:] = []
             continue
         seen.add((info.st_dev, info.st_ino))
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
-        for name in sorted(filenames):
+        try:
+            with os.scandir(folder) as listing:
+                entries = sorted(listing, key=_entry_name)
+        except OSError as exc:
+            errors.append((exc.filename or folder, f"cannot read folder: {exc.strerror}"))
+            continue
+        subfolders = []
+        for entry in entries:
+            name = entry.name
+            try:
+                is_dir = entry.is_dir()
+            except OSError:
+                is_dir = False
+            if is_dir:
+                if not name.startswith(".") and not entry.is_symlink():
+                    subfolders.append(entry)
+                continue
             if name.startswith(TEMP_PREFIX):
                 continue
-            full = Path(folder) / name
-            relative = full.relative_to(root).as_posix()
-            if not include.match_file(relative) or exclude.match_file(relative):
+            relative = prefix + name
+            if exclude.empty:
+                excluded = False
+            else:
+                excluded = exclude.match(relative, exc_above, name, compressed)
+            if excluded or not include.match(relative, inc_above, name, compressed):
                 continue
             try:
-                file_info = os.stat(full)
+                link = entry.is_symlink()
+                if not link:
+                    if entry.is_file(follow_symlinks=False):
+                        path = base + relative
+                        if inodes.setdefault(entry.inode(), path) is not path:
+                            shared.append((entry.inode(), path))
+                        yield Source(path, relative)
+                    continue
+                file_info = os.stat(entry.path)
             except OSError:
                 continue  # a dangling link, or gone since the listing
-            if not stat.S_ISREG(file_info.st_mode):
-                continue
-            identity = (file_info.st_dev, file_info.st_ino)
-            if full.is_symlink():
-                if Path(os.path.realpath(full)).is_relative_to(real_root):
-                    links.append((Source(str(full), relative), identity))
-                continue  # never follow a link out of the root
-            files_seen.add(identity)
-            yield Source(str(full), relative)
+            if stat.S_ISREG(file_info.st_mode) and _inside(os.path.realpath(entry.path), real_root):
+                links.append((Source(base + relative, relative), (file_info.st_dev, file_info.st_ino)))
+            # never follow a link out of the root
+        for entry in reversed(subfolders):
+            name = entry.name
+            stack.append((entry.path, prefix + name + "/",
+                          inc_above or (include.spec is None and include.name(name)),
+                          exc_above or (exclude.spec is None and exclude.name(name))))
     # A link to a file inside the root is taken only if that file was not
     # found on its own: each file is cleaned once, whatever points to it.
+    found: set[tuple[int, int]] = set()
     for source, identity in links:
-        if identity not in files_seen:
-            files_seen.add(identity)
-            yield source
+        paths = [inodes[identity[1]]] if identity[1] in inodes else []
+        paths += [path for inode, path in shared if inode == identity[1]]
+        if identity in found or any(_identity(path) == identity for path in paths):
+            continue
+        found.add(identity)
+        yield source
+
+
+def _entry_name(entry: os.DirEntry) -> str:
+    return entry.name
+
+
+def _identity(path: str) -> tuple[int, int] | None:
+    try:
+        info = os.stat(path)
+    except OSError:
+        return None
+    return info.st_dev, info.st_ino
+
+
+def _inside(path: str, root: str) -> bool:
+    return path == root or path.startswith(root.rstrip(os.sep) + os.sep)
 
 
 def read_bytes(source: Source) -> tuple[bytes, os.stat_result | None]:
@@ -135,6 +249,133 @@ def read_bytes(source: Source) -> tuple[bytes, os.stat_result | None]:
         raise SourceError("is a folder") from None
     except OSError as exc:
         raise SourceError(f"cannot read: {exc.strerror or exc}") from None
+
+
+# --- compressed files ---------------------------------------------------------
+#
+# Compression follows the file name (``.gz``, ``.xz``, ``.bz2``: the standard
+# library; ``.zst``: the optional zstandard package). Used for compressed text
+# inputs here and in cleaner.runner, and for JSONL in cleaner.streaming.
+
+
+def _zstd():
+    try:
+        import zstandard
+    except ImportError:
+        raise SourceError("a .zst file needs the zstandard package (pip install 'cleaner[zstd]')") from None
+    return zstandard
+
+
+def open_input(path: str) -> IO[bytes]:
+    """``path`` opened for reading, decompressed as its name says."""
+    suffix = compression_of(path)
+    if suffix == ".gz":
+        import gzip
+
+        return gzip.open(path, "rb")
+    if suffix == ".xz":
+        import lzma
+
+        return lzma.open(path, "rb")
+    if suffix == ".bz2":
+        import bz2
+
+        return bz2.open(path, "rb")
+    if suffix == ".zst":
+        import io
+
+        zstandard = _zstd()
+        raw = open(path, "rb")
+        try:
+            return io.BufferedReader(zstandard.ZstdDecompressor().stream_reader(raw, read_across_frames=True, closefd=True))
+        except BaseException:
+            raw.close()
+            raise
+    return open(path, "rb")
+
+
+def compressed_writer(path: str, raw: IO[bytes]) -> IO[bytes]:
+    """A writer that compresses into ``raw`` as ``path``'s name says (``raw``
+    itself for a plain name). Closing it leaves ``raw`` open."""
+    suffix = compression_of(path)
+    if suffix == ".gz":
+        import gzip
+
+        return gzip.GzipFile(fileobj=raw, mode="wb", mtime=0)  # mtime 0: same input, same bytes
+    if suffix == ".xz":
+        import lzma
+
+        return lzma.LZMAFile(raw, "wb")
+    if suffix == ".bz2":
+        import bz2
+
+        return bz2.BZ2File(raw, "wb")
+    if suffix == ".zst":
+        return _zstd().ZstdCompressor().stream_writer(raw, closefd=False)
+    return raw
+
+
+def compress_bytes(data: bytes, path: str) -> bytes:
+    """``data`` compressed as ``path``'s name says (unchanged for a plain name)."""
+    if compression_of(path) is None:
+        return data
+    import io
+
+    buffer = io.BytesIO()
+    writer = compressed_writer(path, buffer)
+    writer.write(data)
+    writer.close()
+    return buffer.getvalue()
+
+
+def decompression_errors() -> tuple[type[BaseException], ...]:
+    """What a damaged compressed stream raises while being read."""
+    import lzma
+    import zlib
+
+    errors: tuple[type[BaseException], ...] = (EOFError, lzma.LZMAError, zlib.error)
+    try:
+        import gzip
+
+        errors += (gzip.BadGzipFile,)
+    except AttributeError:  # pragma: no cover
+        pass
+    try:
+        import zstandard
+
+        errors += (zstandard.ZstdError,)
+    except ImportError:
+        pass
+    return errors
+
+
+def read_decompressed(source: Source, limit: int) -> tuple[bytes | None, os.stat_result]:
+    """The decompressed content of a compressed input and the compressed
+    file's stat, or (None, stat) when it holds more than ``limit`` bytes:
+    at most ``limit`` + 1 bytes are ever held, whatever the file expands to."""
+    try:
+        info = os.stat(source.path)
+        with open_input(source.path) as handle:
+            chunks, size = [], 0
+            while size <= limit:
+                chunk = handle.read(min(1024**2, limit + 1 - size))
+                if not chunk:
+                    break
+                chunks.append(chunk)
+                size += len(chunk)
+    except PermissionError:
+        raise SourceError("permission denied") from None
+    except IsADirectoryError:
+        raise SourceError("is a folder") from None
+    except decompression_errors() as exc:
+        raise SourceError(f"cannot decompress: {exc or type(exc).__name__}") from None
+    except OSError as exc:
+        if exc.errno is None:  # bz2 reports damaged data as an OSError without errno
+            raise SourceError(f"cannot decompress: {exc}") from None
+        raise SourceError(f"cannot read: {exc.strerror or exc}") from None
+    if size > limit:
+        return None, info
+    return b"".join(chunks), info
 
 
 def unchanged_since(path: str, info: os.stat_result | None) -> bool:

@@ -14,10 +14,13 @@ import os
 import signal
 from collections import deque
 from collections.abc import Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
+from typing import TYPE_CHECKING
 
 from .config import Config
 from .files import STDIN, Source
+
+if TYPE_CHECKING:
+    from concurrent.futures import Future, ProcessPoolExecutor
 
 # Small enough that Ctrl-C waits for little work (running batches finish),
 # big enough that a round trip to a worker carries a useful amount.
@@ -99,6 +102,12 @@ def run_ordered(sources: list[Source], config: Config, mode, cache, stop=None) -
                 return
             yield clean_source(source, config, mode, cache)
         return
+    from concurrent.futures import ProcessPoolExecutor
+
+    # Import the pipeline here, once, so that forked workers inherit it
+    # rather than each importing it again.
+    from . import pipeline  # noqa: F401
+
     pool = ProcessPoolExecutor(max_workers=workers, initializer=_ignore_sigint)
     pending: deque[Future] = deque()
     try:

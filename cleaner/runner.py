@@ -4,16 +4,25 @@
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from .config import DEFAULT, Config
 from .document import Document
-from .errors import CleanerError
-from .files import STDIN, Source, SourceError, atomic_write, in_place_target, read_bytes, unchanged_since
-from .cache import CacheReader, content_digest, open_cache, path_key
-from .pipeline import clean_bytes
+from .errors import CleanerError, InputTooLargeError
+from .files import (STDIN, Source, SourceError, atomic_write, compress_bytes, compression_of, in_place_target,
+                    read_bytes, read_decompressed, unchanged_since)
+from .cache import CacheReader, content_digest, open_cache
+
+
+def clean_bytes(data: bytes, config: Config | None = None, path: str | None = None) -> Document:
+    """:func:`cleaner.pipeline.clean_bytes`, imported on first use: a run
+    whose inputs are all known clean never loads the pipeline."""
+    from .pipeline import clean_bytes as run
+
+    return run(data, config, path=path)
 
 
 @dataclass
@@ -26,6 +35,9 @@ class Mode:
     stdout: bool = False
     write: bool = True  # False under --check / --diff
     diff: bool = False  # --diff: results keep their whole text
+    # --check without a report: the recorded result of a file that would
+    # change (its changes and warnings, not its text) may stand for it.
+    reuse_results: bool = False
 
 
 @dataclass
@@ -50,15 +62,27 @@ def clean_source(source: Source, config: Config, mode: Mode, cache: CacheReader 
     """Read, clean and (per ``mode``) write one input. Never raises for bad
     input: the error is in the result. With ``cache``, an input known to be
     clean is not cleaned again."""
-    if source.path != STDIN and (config.jsonl or _is_large(source, config, mode)):
+    compressed = source.path != STDIN and compression_of(source.path) is not None
+    if source.path != STDIN and (config.jsonl or (not compressed and _is_large(source, config, mode))):
         from .streaming import clean_in_pieces
 
         return clean_in_pieces(source, config, mode)
     try:
-        data, info = read_bytes(source)
+        if compressed:
+            streams = _can_stream(config, mode)
+            data, info = read_decompressed(source, config.stream_threshold if streams else config.max_file_size)
+            if data is None and streams:
+                from .streaming import clean_in_pieces
+
+                return clean_in_pieces(source, config, mode)
+            if data is None:
+                raise InputTooLargeError(
+                    f"decompressed input is over the {config.max_file_size:,}-byte limit (max_file_size)")
+        else:
+            data, info = read_bytes(source)
         digest = content_digest(data) if cache is not None and source.path != STDIN else None
         if digest is not None and cache.is_clean(digest):
-            result = _cached_result(source, data, digest, mode)
+            result = _cached_result(source, data, digest, mode, info)
             result.size = len(data)
             return result
         doc = clean_bytes(data, config, path=source.path)
@@ -72,37 +96,62 @@ def clean_source(source: Source, config: Config, mode: Mode, cache: CacheReader 
             "cleaning would leave the file empty although it had text; not written (use --force)"
         )
         return result
-    if not mode.write:
-        return result
+    if mode.write:
+        _guarded_write(result, lambda: _write(result, doc, info, mode))
+    return result
+
+
+def _guarded_write(result: FileResult, write) -> None:
+    """Run ``write``; a failure makes ``result`` failed with its message."""
     try:
-        _write(result, doc, info, mode)
+        write()
     except OSError as exc:
         result.status, result.error = "failed", f"cannot write: {exc.strerror or exc}"
     except SourceError as exc:
         result.status, result.error = "failed", str(exc)
-    return result
+
+
+def _can_stream(config: Config, mode: Mode) -> bool:
+    """Whether a large input may be cleaned in blocks: not for --diff and
+    stdout output, which need the whole text."""
+    from .streaming import can_stream_text
+
+    return bool(config.stream_threshold) and not mode.diff and not mode.stdout and can_stream_text(config)
 
 
 def _is_large(source: Source, config: Config, mode: Mode) -> bool:
-    """Inputs over ``stream_threshold`` bytes are cleaned in blocks, except
-    for --diff and stdout output, which need the whole text."""
-    from .streaming import can_stream_text
-
-    if not config.stream_threshold or mode.diff or mode.stdout or not can_stream_text(config):
+    """Inputs over ``stream_threshold`` bytes are cleaned in blocks (see
+    :func:`_can_stream`). A compressed input is measured as it is read."""
+    if not _can_stream(config, mode):
         return False
     try:
-        return os.path.getsize(source.path) > config.stream_threshold
+        return os.path.getsize(source.path) > config.stream_threshold and _starts_as_utf8(source.path)
     except OSError:
         return False
+
+
+def _starts_as_utf8(path: str) -> bool:
+    """Blocks need UTF-8: a large file in another encoding (a legacy
+    Vietnamese one, say) is cleaned whole, up to ``max_file_size``."""
+    import codecs
+
+    with open(path, "rb") as handle:
+        head = handle.read(1 << 16)
+    try:
+        codecs.getincrementaldecoder("utf-8")("strict").decode(head, final=False)
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def _stat_key(info: os.stat_result | None) -> tuple | None:
     return (info.st_size, info.st_mtime_ns, info.st_ino) if info is not None else None
 
 
-def _cached_result(source: Source, data: bytes, digest: str, mode: Mode) -> FileResult:
+def _cached_result(source: Source, data: bytes, digest: str, mode: Mode,
+                   info: os.stat_result | None = None) -> FileResult:
     """An input the cache knows is clean: its output is its own bytes."""
-    result = FileResult(source, "unchanged", digest=digest, cached=True)
+    result = FileResult(source, "unchanged", digest=digest, cached=True, stat_key=_stat_key(info))
     if mode.write and mode.stdout:  # the output is still owed on stdout
         import sys
 
@@ -110,16 +159,12 @@ def _cached_result(source: Source, data: bytes, digest: str, mode: Mode) -> File
         sys.stdout.buffer.flush()
         result.written = STDIN
     elif mode.write and mode.output_dir is not None:
-        try:
+        def write() -> None:
             target = _target(source, mode)
-            if not _holds(target, data):
-                target.parent.mkdir(parents=True, exist_ok=True)
-                atomic_write(target, data)
+            _write_output(target, _unchanged_output(source, data))
             result.written = str(target)
-        except OSError as exc:
-            result.status, result.error = "failed", f"cannot write: {exc.strerror or exc}"
-        except SourceError as exc:
-            result.status, result.error = "failed", str(exc)
+
+        _guarded_write(result, write)
     return result
 
 
@@ -128,6 +173,24 @@ def _target(source: Source, mode: Mode) -> Path:
     if target.resolve() == Path(source.path).resolve():
         raise SourceError("output would overwrite the input; use --in-place")
     return target
+
+
+def _unchanged_output(source: Source, data: bytes) -> bytes:
+    """The output of an input that comes out unchanged: its own bytes (a
+    compressed file is copied as it is, not compressed again)."""
+    if compression_of(source.path) is None:
+        return data
+    try:
+        with open(source.path, "rb") as handle:
+            return handle.read()
+    except OSError as exc:
+        raise SourceError(f"cannot read: {exc.strerror or exc}") from None
+
+
+def _write_output(target: Path, data: bytes) -> None:
+    if not _holds(target, data):
+        target.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write(target, data)
 
 
 def _holds(target: Path, data: bytes) -> bool:
@@ -146,6 +209,8 @@ def _would_empty(doc: Document) -> bool:
 
 
 def _write(result: FileResult, doc: Document, info: os.stat_result | None, mode: Mode) -> None:
+    """Write the output. A compressed input's output (in place or in the
+    output folder) is compressed the same way; stdout gets plain text."""
     data = doc.output_bytes
     source = result.source
     if mode.stdout or source.path == STDIN:
@@ -157,6 +222,7 @@ def _write(result: FileResult, doc: Document, info: os.stat_result | None, mode:
     elif mode.in_place:
         if not doc.changed:
             return  # untouched: not even the mtime moves
+        data = compress_bytes(data, source.path)
         if not unchanged_since(source.path, info):
             raise SourceError("changed on disk while being cleaned; not overwritten")
         # through a symlink to its target: a link is never replaced by a file
@@ -164,9 +230,8 @@ def _write(result: FileResult, doc: Document, info: os.stat_result | None, mode:
         result.written = source.path
     elif mode.output_dir is not None:
         target = _target(source, mode)
-        if not _holds(target, data):
-            target.parent.mkdir(parents=True, exist_ok=True)
-            atomic_write(target, data)
+        data = compress_bytes(data, source.path) if doc.changed else _unchanged_output(source, data)
+        _write_output(target, data)
         result.written = str(target)
 
 
@@ -187,48 +252,158 @@ def clean_sources(sources: Iterable[Source], config: Config, mode: Mode, stop=No
     are skipped (cleaner.cache) unless ``config.cache`` is off. Once
     ``stop.requested`` is set, no new input is started and the generator
     ends after reporting the inputs already done."""
-    from .parallel import run_ordered
-
-    sources = list(sources)
-    cache = open_cache(config) if any(s.path != STDIN for s in sources) else None
-    reader = CacheReader(cache.path, cache.fingerprint) if cache is not None else None
+    run = CleanRun(sources, config, mode)
     try:
-        known = _known_clean(sources, cache, mode)
-        results = run_ordered([s for s, hit in zip(sources, known) if not hit], config, mode, reader, stop)
-        for source, hit in zip(sources, known):
-            if hit:
+        yield from run.results(stop)
+    finally:
+        run.close()
+
+
+class CleanRun:
+    """One run over ``sources``: the cache is opened and the files it knows
+    are clean by their stat alone are found first (one query, one ``stat``
+    per file, nothing read), so the caller knows whether anything is left
+    to clean (:attr:`to_clean`) before :meth:`results` cleans it."""
+
+    def __init__(self, sources: Iterable[Source], config: Config, mode: Mode):
+        self.sources = list(sources)
+        self.config, self.mode = config, mode
+        self.cache = open_cache(config) if any(s.path != STDIN for s in self.sources) else None
+        try:
+            # per source: its size (known clean), its recorded result, or None
+            self.known = _known(self.sources, self.cache, mode)
+        except BaseException:
+            self.close()
+            raise
+        self.to_clean = sum(entry is None for entry in self.known)
+
+    def results(self, stop=None) -> Iterator[FileResult]:
+        cache = self.cache
+        reader = CacheReader(cache.path, cache.fingerprint) if cache is not None else None
+        results: Iterator[FileResult] = iter(())
+        if self.to_clean:
+            from .parallel import run_ordered
+
+            results = run_ordered([s for s, entry in zip(self.sources, self.known) if entry is None],
+                                  self.config, self.mode, reader, stop)
+        for source, entry in zip(self.sources, self.known):
+            if entry is not None:
                 if stop is not None and stop.requested:
                     return
-                yield FileResult(source, "unchanged", cached=True, size=seen_size(source))
+                yield FileResult(source, "unchanged", cached=True, size=entry) if type(entry) is int else entry
                 continue
             result = next(results, None)
             if result is None:  # stopped
                 return
-            if cache is not None and _cacheable(result):
-                cache.add_clean(result.digest, result.path, result.stat_key)
+            if cache is not None:
+                if _cacheable(result):
+                    cache.add_clean(result.digest, result.path, result.stat_key)
+                elif self.mode.reuse_results and (record := result_record(result)) is not None:
+                    cache.add_result(result.path, result.stat_key, record)
             yield result
-    finally:
-        if cache is not None:
-            cache.close()
+
+    def close(self) -> None:
+        if self.cache is not None:
+            self.cache.close()
+            self.cache = None
 
 
-def _known_clean(sources: list[Source], cache, mode: Mode) -> list[bool]:
-    """Which sources the cache knows are clean by their stat alone (not for
-    -o, where the output folder is brought up to date from the bytes)."""
+def _known(sources: list[Source], cache, mode: Mode) -> list:
+    """For each source: its size if the cache knows it is clean by its stat
+    alone; with ``mode.reuse_results``, the result recorded for it as it is;
+    else None. Never for -o, where the output folder is brought up to date
+    from the bytes, nor for stdout output. One query loads the entries below
+    the inputs' folders; then it is one ``stat`` per file."""
+    known: list = [None] * len(sources)
     if cache is None or mode.output_dir is not None or mode.stdout:
-        return [False] * len(sources)
-    seen = cache.seen_clean()
-    known = []
-    for source in sources:
-        entry = seen.get(path_key(source.path)) if source.path != STDIN else None
-        if entry is not None:
-            try:
-                info = os.stat(source.path)
-                entry = entry if _stat_key(info) == entry else None
-            except OSError:
-                entry = None
-        known.append(entry is not None)
+        return known
+    keys = _absolute_paths(sources)
+    roots = sorted({key[:-len(source.relative)] if key.endswith(os.sep + source.relative)
+                    else os.path.dirname(key) for source, key in zip(sources, keys) if key is not None})
+    seen = cache.seen_clean(roots) if roots else {}
+    recorded = cache.seen_results(roots) if roots and mode.reuse_results and not mode.write else {}
+    if not seen and not recorded:
+        return known
+    stat, get = os.stat, seen.get
+    encoding = sys.getfilesystemencoding()
+    for index, (source, key) in enumerate(zip(sources, keys)):
+        if key is None:
+            continue
+        key = key.encode(encoding, "surrogateescape")
+        entry = get(key)
+        record = recorded.get(key) if recorded and entry is None else None
+        if entry is None and record is None:
+            continue
+        try:
+            info = stat(source.path)
+        except OSError:
+            continue
+        stat_key = (info.st_size, info.st_mtime_ns, info.st_ino)
+        if stat_key == entry:
+            known[index] = info.st_size
+        elif record is not None and stat_key == record[0]:
+            known[index] = result_from_record(source, record[1], info.st_size)
     return known
+
+
+def result_record(result: FileResult) -> str | None:
+    """What --check needs of a result that is not simply "clean" (it would
+    change, or has warnings or change records), as JSON; None if it should
+    not be recorded."""
+    doc = result.document
+    if (doc is None or result.error or result.stat_key is None or result.status not in ("changed", "unchanged")
+            or (result.status == "unchanged" and not result.warnings and not doc.changes)):
+        return None
+    import json
+    from dataclasses import asdict
+
+    record = json.dumps({"status": result.status, "encoding": doc.encoding, "confidence": doc.confidence,
+                         "method": doc.method, "warnings": list(result.warnings),
+                         "changes": [asdict(change) for change in doc.changes]})
+    return record if len(record) <= MAX_RECORD_CHARS else None
+
+
+MAX_RECORD_CHARS = 1024**2
+
+
+def result_from_record(source: Source, record: str, size: int) -> FileResult | None:
+    import json
+
+    from .document import Change
+
+    try:
+        data = json.loads(record)
+        doc = Document(path=source.path, encoding=data["encoding"], confidence=data["confidence"],
+                       method=data["method"], changes=[Change(**change) for change in data["changes"]],
+                       warnings=list(data["warnings"]))
+        result = FileResult(source, data["status"], doc, cached=True, size=size)
+    except (ValueError, TypeError, KeyError):
+        return None  # not readable by this version: cleaned again
+    result.warnings.extend(doc.warnings)
+    return result
+
+
+def _absolute_paths(sources: list[Source]) -> list[str | None]:
+    """``os.path.abspath`` of each source (None for stdin), computed once per
+    folder: a source found below a root is the root's path plus its
+    relative path, whose parts are plain names."""
+    roots: dict[str, str] = {}
+    keys: list[str | None] = []
+    for source in sources:
+        path, relative = source.path, source.relative
+        if path == STDIN:
+            keys.append(None)
+            continue
+        if relative and path.endswith(relative) and not relative.startswith("/"):
+            prefix = path[:-len(relative)]
+            if not prefix or prefix.endswith(os.sep):
+                root = roots.get(prefix)
+                if root is None:
+                    root = roots[prefix] = os.path.join(os.path.abspath(prefix), "")
+                keys.append(root + relative)
+                continue
+        keys.append(os.path.abspath(path))
+    return keys
 
 
 def seen_size(source: Source) -> int | None:
@@ -239,5 +414,8 @@ def seen_size(source: Source) -> int | None:
 
 
 def _cacheable(result: FileResult) -> bool:
-    return (result.status == "unchanged" and not result.cached and not result.warnings
-            and result.digest is not None)
+    """Clean and worth recording: cleaned (or found clean by its hash, then
+    where it was seen is recorded)."""
+    return (result.status == "unchanged" and not result.warnings and result.digest is not None
+            and (result.document is None or not result.document.changes)  # e.g. unresolved lossy damage
+            and (not result.cached or result.stat_key is not None))

@@ -1,21 +1,18 @@
 """Inputs cleaned in pieces with bounded memory: JSON Lines corpora (one
 record at a time) and plain files over ``stream_threshold`` bytes (blocks
-of paragraphs). Outputs are written incrementally to a temp file that
-replaces the target at the end, so a stopped run leaves it old or new.
+of paragraphs), compressed or not. Outputs are written incrementally to a
+temp file that replaces the target at the end, so a stopped run leaves it
+old or new.
 
 Compression follows the file name: ``.gz``, ``.xz``, ``.bz2`` (stdlib) and
 ``.zst`` (the optional ``zstandard`` package); an output is compressed
-the same way as its input.
+the same way as its input (cleaner.files has the readers and writers).
 """
 
 from __future__ import annotations
 
-import bz2
 import codecs
-import gzip
 import hashlib
-import io
-import lzma
 import os
 import re
 import sys
@@ -27,57 +24,34 @@ from pathlib import Path
 from typing import IO
 
 from .config import Config
-from .document import Document
+from .document import Change, Document
 from .errors import CleanerError
-from .files import Source, SourceError, in_place_target, temp_prefix, unchanged_since
+from .files import (Source, SourceError, compressed_writer, decompression_errors, in_place_target, open_input,
+                    temp_prefix, unchanged_since)
 
-BLOCK_BYTES = 1024**2  # read size for plain files: blocks of about this size are cleaned at a time
-MAX_BLOCK_CHARS = 32 * 1024**2  # a block with no blank line is cut at a line end
-
-
-def _zstd():
-    try:
-        import zstandard
-    except ImportError:
-        raise SourceError("a .zst file needs the zstandard package (pip install 'cleaner[zstd]')") from None
-    return zstandard
-
-
-def open_input(path: str) -> IO[bytes]:
-    if path.endswith(".gz"):
-        return gzip.open(path, "rb")
-    if path.endswith(".xz"):
-        return lzma.open(path, "rb")
-    if path.endswith(".bz2"):
-        return bz2.open(path, "rb")
-    if path.endswith(".zst"):
-        return io.BufferedReader(_zstd().ZstdDecompressor().stream_reader(open(path, "rb")))
-    return open(path, "rb")
-
-
-def _compressed_writer(path: str, raw: IO[bytes]) -> IO[bytes]:
-    if path.endswith(".gz"):
-        return gzip.GzipFile(fileobj=raw, mode="wb", mtime=0)
-    if path.endswith(".xz"):
-        return lzma.LZMAFile(raw, "wb")
-    if path.endswith(".bz2"):
-        return bz2.BZ2File(raw, "wb")
-    if path.endswith(".zst"):
-        return _zstd().ZstdCompressor().stream_writer(raw, closefd=False)
-    return raw
+BLOCK_BYTES = 256 * 1024  # read size for plain files: blocks of about this size are cleaned at a time
+# A block with no blank line is cut at a line end once it is this long: the
+# pipeline needs tens of times a block's size in memory.
+MAX_BLOCK_CHARS = 256 * 1024
+# Changes kept in full (with their text) per streamed input; beyond, each
+# change is still counted (kind, stage, rule) but its text is not kept, so
+# a big dirty file does not fill the memory with change records.
+MAX_KEPT_CHANGES = 10_000
+MAX_WARNINGS = 20
 
 
 class AtomicOutput:
     """A temp file beside ``target``, compressed like ``target``'s name,
     that replaces ``target`` on :meth:`commit` and disappears otherwise."""
 
-    def __init__(self, target: Path, mode_bits: int | None = None):
+    def __init__(self, target: Path, mode_bits: int | None = None, like: str | None = None):
         self.target = target
         self.mode_bits = mode_bits
         target.parent.mkdir(parents=True, exist_ok=True)
         fd, self.temp = tempfile.mkstemp(prefix=temp_prefix(), dir=target.parent)
         self.raw = os.fdopen(fd, "wb")
-        self.stream = _compressed_writer(str(target), self.raw)
+        # compressed as ``like`` says (in place through a link: as the link's name)
+        self.stream = compressed_writer(like or str(target), self.raw)
 
     def write(self, data: bytes) -> None:
         self.stream.write(data)
@@ -122,11 +96,13 @@ def clean_in_pieces(source: Source, config: Config, mode, pool=None):
                 raise SourceError("output would overwrite the input; use --in-place")
             out = AtomicOutput(target)
         elif mode.write and mode.in_place:
-            out = AtomicOutput(in_place_target(source.path), info.st_mode)
+            out = AtomicOutput(in_place_target(source.path), info.st_mode, like=source.path)
         if config.jsonl:
             pieces = partial(_jsonl_pieces_parallel, pool=pool) if pool is not None else _jsonl_pieces
         else:
             pieces = _text_pieces
+        if pool is None:
+            _load_model_first(config)
         # Pieces need not line up (blank lines move between blocks): compare
         # the whole input and output streams by hash.
         old_hash, new_hash = hashlib.blake2b(), hashlib.blake2b()
@@ -150,7 +126,7 @@ def clean_in_pieces(source: Source, config: Config, mode, pool=None):
                 out.commit()
                 result.written = str(out.target)
         out = None
-    except (CleanerError, OSError, EOFError, lzma.LZMAError) as exc:
+    except (CleanerError, OSError, *decompression_errors()) as exc:
         result.status = "failed"
         result.error = str(exc) if isinstance(exc, CleanerError) else f"cannot read or write: {exc}"
     finally:
@@ -160,12 +136,57 @@ def clean_in_pieces(source: Source, config: Config, mode, pool=None):
     return result
 
 
+def _load_model_first(config: Config) -> None:
+    """Load the restoration model (when lossy damage is restored) before the
+    first block is read: loading it briefly needs about twice its size, and
+    that peak should not come on top of a block's."""
+    if not config.restore_lossy:
+        return
+    try:
+        from .restore import load_model
+
+        load_model(config.model)
+    except Exception:  # noqa: BLE001 - the restore stage reports a bad model where it is used
+        pass
+
+
 def _merge(doc: Document, part: Document, line_offset: int, line: int | None = None) -> None:
-    for change in part.changes:
+    """Add a piece's changes (lines made relative to the whole input) and
+    warnings to the input's document."""
+    _add_changes(doc, part.changes, line_offset, line)
+    _add_warnings(doc, part.warnings)
+
+
+def _add_changes(doc: Document, changes: list[Change], line_offset: int = 0, line: int | None = None) -> None:
+    for change in changes:
+        if len(doc.changes) >= MAX_KEPT_CHANGES:
+            if len(doc.changes) == MAX_KEPT_CHANGES:
+                _add_warnings(doc, [f"over {MAX_KEPT_CHANGES:,} changes: the rest are counted but their "
+                                    "lines and texts are not kept"])
+            doc.changes.append(_counted_only(change))
+            continue
         where = line if line is not None else (change.line + line_offset if change.line else None)
-        doc.changes.append(replace(change, line=where))
-    for warning in part.warnings:
-        if warning not in doc.warnings:
+        doc.changes.append(change if where == change.line else replace(change, line=where))
+
+
+_COUNTED: dict[tuple, Change] = {}
+
+
+def _counted_only(change: Change) -> Change:
+    """A change without its line and texts, one shared object per kind of
+    change: what the summary counts, at the cost of a list slot."""
+    key = (change.stage, change.kind, change.rule, change.reason)
+    shared = _COUNTED.get(key)
+    if shared is None:
+        shared = Change(change.stage, change.kind, None, "", "", change.reason, rule=change.rule)
+        if len(_COUNTED) < 10_000:
+            _COUNTED[key] = shared
+    return shared
+
+
+def _add_warnings(doc: Document, warnings: list[str]) -> None:
+    for warning in warnings:
+        if warning not in doc.warnings and len(doc.warnings) < MAX_WARNINGS:
             doc.warnings.append(warning)
 
 
@@ -228,10 +249,8 @@ def _jsonl_pieces_parallel(handle: IO[bytes], config: Config, doc: Document, poo
 def _collect(item, doc: Document) -> Iterator[tuple[bytes, bytes]]:
     chunk, future = item
     outputs, part = future.result()
-    doc.changes.extend(part.changes)
-    for warning in part.warnings:
-        if warning not in doc.warnings and len(doc.warnings) < 20:
-            doc.warnings.append(warning)
+    _add_changes(doc, part.changes)
+    _add_warnings(doc, part.warnings)
     yield from zip(chunk, outputs)
 
 

@@ -341,3 +341,186 @@ def test_normalize_gates_give_the_regex_results():
             stripped = text.lstrip("\n")
             expected = re.sub("\n{%d,}" % (limit + 2), "\n" * (limit + 1), stripped)
             assert normalize._blank_lines(text, limit) == expected, repr(text)
+
+
+# --- cheap re-runs (issue #8) -------------------------------------------------
+
+HEAVY_MODULES = ("ftfy", "chardet", "numpy", "regex", "pathspec", "pydantic", "cleaner.pipeline",
+                 "cleaner.rules", "cleaner.learn", "cleaner.stages", "cleaner.restore", "cleaner.legacy",
+                 "cleaner.report_html", "cleaner.report_json", "cleaner.parallel", "cleaner.streaming")
+
+
+def _old_mtimes(folder):
+    import os
+
+    for path in folder.rglob("*"):  # an old mtime: entries are not "racy"
+        os.utime(path, ns=(10**18, 10**18))
+
+
+def test_rerun_of_known_clean_files_imports_no_pipeline(tmp_path):
+    import subprocess
+    import sys
+
+    folder = tmp_path / "in"
+    for i in range(3):
+        (folder / "sub").mkdir(parents=True, exist_ok=True)
+        (folder / ("sub" if i else ".") / f"{i}.txt").write_bytes(CLEAN)
+    _old_mtimes(folder)
+    command = [sys.executable, "-X", "importtime", "-m", "cleaner", "clean", str(folder), "--check",
+               "--cache-dir", str(tmp_path / "cache"), "-q"]
+    first = subprocess.run(command, capture_output=True, text=True, timeout=300)
+    assert first.returncode == 0, first.stderr
+    assert "cleaner.pipeline" in first.stderr  # the first run cleans
+    second = subprocess.run(command, capture_output=True, text=True, timeout=300)
+    assert second.returncode == 0, second.stderr
+    imported = {line.rsplit("|", 1)[-1].strip() for line in second.stderr.splitlines() if "|" in line}
+    heavy = sorted(m for m in imported if any(m == h or m.startswith(h + ".") for h in HEAVY_MODULES))
+    assert heavy == []
+
+
+def test_check_rerun_reuses_results_of_files_that_would_change(tmp_path, monkeypatch):
+    import cleaner.runner as runner_module
+
+    folder = _tree(tmp_path, 4)
+    _old_mtimes(folder)
+    args = ["clean", str(folder), "--check", "--rules", "none", "--workers", "1", "-v",
+            "--cache-dir", str(tmp_path / "cache")]
+    first = runner.invoke(app, args)
+    assert first.exit_code == 1, first.output
+
+    def no_read(source):
+        raise AssertionError(f"{source.path} was read again")
+
+    monkeypatch.setattr(runner_module, "read_bytes", no_read)
+    second = runner.invoke(app, args)
+    assert second.exit_code == 1, second.output
+    assert second.stderr == first.stderr  # the same lines, summary and change counts
+    monkeypatch.undo()
+    # a report shows texts: the files that would change are cleaned again
+    seen = []
+    real_read = runner_module.read_bytes
+    monkeypatch.setattr(runner_module, "read_bytes", lambda source: seen.append(source.path) or real_read(source))
+    report = runner.invoke(app, args + ["--report", str(tmp_path / "r.json")])
+    assert report.exit_code == 1 and sorted(seen) == sorted(str(p) for p in folder.iterdir() if p.name[1] in "13")
+    # a file edited since is cleaned again
+    (folder / "01.txt").write_bytes(CLEAN)
+    seen.clear()
+    third = runner.invoke(app, args)
+    assert third.exit_code == 1 and seen == [str(folder / "01.txt")]
+    assert "would change" not in "".join(l for l in third.stderr.splitlines() if "01.txt" in l)
+
+
+def test_unchanged_file_with_change_records_is_not_cached_as_clean(tmp_path):
+    from cleaner.document import Change, Document
+    from cleaner.files import Source
+    from cleaner.runner import FileResult, _cacheable, result_from_record, result_record
+
+    doc = Document(path="a.txt", encoding="utf-8", method="utf-8",
+                   changes=[Change("repair", "lossy-unresolved", 3, "?", "?", "left as it is")])
+    result = FileResult(Source("a.txt", "a.txt"), "unchanged", doc, digest="d", stat_key=(1, 2, 3))
+    assert not _cacheable(result)
+    record = result_record(result)
+    again = result_from_record(Source("a.txt", "a.txt"), record, 10)
+    assert again.status == "unchanged" and again.cached and again.document.changes == doc.changes
+    assert result_from_record(Source("a.txt", "a.txt"), "{not json", 10) is None
+
+
+def test_fast_globs_match_pathspec():
+    import pathspec
+
+    from cleaner.files import _Globs
+
+    rng = random.Random(11)
+    names = ["a.txt", "b.md", "drafts", "x.txt", "a b.txt", "é.txt", ".hid", "t", "a.txt.gz", "q?"]
+    patterns = ["*.txt", "drafts", "a?.txt", "*", "*.t?t", "t", "*.md", "é*", ".*", "a b.txt"]
+    for _ in range(3000):
+        chosen = tuple(rng.sample(patterns, rng.randint(0, 3)))
+        globs, spec = _Globs(chosen), pathspec.GitIgnoreSpec.from_lines(chosen)
+        assert globs.spec is None
+        parts = [rng.choice(names) for _ in range(rng.randint(1, 4))]
+        relative = "/".join(parts)
+        folder_matched = any(globs.name(part) for part in parts[:-1])
+        assert globs.match(relative, folder_matched, parts[-1], False) == spec.match_file(relative), \
+            (chosen, relative)
+
+
+def test_streamed_file_keeps_a_bounded_number_of_changes(tmp_path, monkeypatch):
+    import cleaner.streaming as streaming
+
+    source = tmp_path / "in" / "a.jsonl"
+    source.parent.mkdir()
+    source.write_text("".join(json.dumps({"text": f"dòng {i}\u00a0a  b"}) + "\n" for i in range(12)))
+    config = FAST.replace(jsonl=True, include=("*.jsonl",), cache=False, workers=1)
+    [whole] = _run(source.parent, config, Mode(write=False))
+    monkeypatch.setattr(streaming, "MAX_KEPT_CHANGES", 5)
+    [result] = _run(source.parent, config, Mode(write=False))
+    changes, all_changes = result.document.changes, whole.document.changes
+    assert len(changes) == len(all_changes) > 12 and changes[:5] == all_changes[:5]
+    assert [(c.stage, c.kind, c.rule) for c in changes] == [(c.stage, c.kind, c.rule) for c in all_changes]
+    assert all(c.before == c.after == "" and c.line is None for c in changes[5:])
+    assert len({id(c) for c in changes[5:]}) <= len({c.kind for c in changes})  # shared records
+    assert [w for w in result.warnings if "counted but" in w]
+
+
+def test_plain_option_values_convert_as_typer_does():
+    typer_coercion = pytest.importorskip("typer._coercion")
+    import typer
+
+    from cleaner.cli import _PlainValue
+
+    group = typer.main.get_group(app)
+    for name in ("clean", "detect"):
+        command = group.commands[name]
+        ctx = command.make_context(name, ["x"])
+        for param in command.params:
+            if not isinstance(param._runtime_param, _PlainValue):
+                continue
+            theirs = typer_coercion.build_runtime_param(param.type_descriptor)
+            for value in (None, (), ("a", "b"), "a", "", " 4", "4", "04", "-1", "\u0664", "a\udce9b", "x\x00",
+                          True, False):
+                results = []
+                for coerce in (param._runtime_param.coerce, theirs.coerce):
+                    try:
+                        results.append(repr(coerce(value, param=param, ctx=ctx)))
+                    except Exception as exc:  # noqa: BLE001 - the same error either way
+                        results.append(f"{type(exc).__name__}: {exc}")
+                assert results[0] == results[1], (name, param.name, value, results)
+
+
+def test_import_cleaner_is_lazy_and_codecs_still_register():
+    import subprocess
+    import sys
+
+    code = ("import sys, cleaner, cleaner.cli\n"
+            "heavy = ('cleaner.pipeline', 'ftfy', 'cleaner.legacy', 'cleaner.learn', 'cleaner.rules', 'numpy')\n"
+            "assert not [m for m in heavy if m in sys.modules], [m for m in heavy if m in sys.modules]\n"
+            "print('Vi\\u1ec7t'.encode('vni').decode('vni'))\n"
+            "assert cleaner.clean_text('a  b').text == 'a b\\n'\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "Vi\u1ec7t"
+
+
+def test_lazy_subcommands_are_listed_and_run():
+    result = runner.invoke(app, ["--help"])
+    assert result.exit_code == 0
+    listed = [line.split()[1] for line in result.stdout.splitlines() if line.startswith("│ ") and
+              line.split()[1] in ("clean", "detect", "rules", "cache", "model", "learn")]
+    assert listed == ["clean", "detect", "rules", "cache", "model", "learn"]
+    assert runner.invoke(app, ["cache", "path"]).exit_code == 0
+    assert runner.invoke(app, ["learn", "--help"]).exit_code == 0
+    assert runner.invoke(app, ["nosuch"]).exit_code == 2
+
+
+def test_large_file_in_a_legacy_encoding_is_cleaned_whole(tmp_path):
+    """Blocks need UTF-8: a file over stream_threshold in TCVN3 is not
+    refused, it is cleaned whole."""
+    import cleaner  # registers the legacy codecs
+
+    text = "Việt Nam là một quốc gia nằm ở phía đông bán đảo Đông Dương.\n" * 200
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "old.txt").write_bytes(text.encode("tcvn3"))
+    [result] = _run(tmp_path / "in", FAST.replace(workers=1, cache=False, stream_threshold=1000),
+                    Mode(output_dir=tmp_path / "out"))
+    assert result.status == "changed", result.error
+    assert (tmp_path / "out" / "old.txt").read_text(encoding="utf-8") == text
