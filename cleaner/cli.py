@@ -204,11 +204,11 @@ def _config(config_file: Optional[Path], start: Path, overrides: dict) -> Config
         raise _fail(str(exc)) from None
 
 
-def _run_options(workers, no_cache, cache_dir, jsonl, text_field) -> dict:
+def _run_options(workers, no_cache, cache_dir, jsonl, text_field, site_field=None) -> dict:
     """Command-line overrides for the run options (None: keep the config's)."""
     options = {"workers": workers, "cache": False if no_cache else None,
                "cache_dir": str(cache_dir) if cache_dir else None, "jsonl": jsonl or None,
-               "text_field": text_field}
+               "text_field": text_field, "site_field": site_field}
     return options
 
 
@@ -249,6 +249,7 @@ def clean(
     cache_dir: Optional[Path] = typer.Option(None, "--cache-dir", help="Cache folder (default: $XDG_CACHE_HOME/cleaner)."),
     jsonl: bool = typer.Option(False, "--jsonl", help="Inputs are JSON Lines (.jsonl, also .gz/.xz/.bz2/.zst): clean one field per record."),
     text_field: Optional[str] = typer.Option(None, "--text-field", help="The JSONL field to clean (default: text)."),
+    site_field: Optional[str] = typer.Option(None, "--site-field", help="The JSONL field naming each record's page, a URL or domain, for per-site rules (default: url; '' for none)."),
 ) -> None:
     """Clean files, folders or stdin.
 
@@ -268,7 +269,7 @@ def clean(
     config = _config(config_file, start, {"encoding": encoding, "tone_style": tone_style,
                                           "model": str(model) if model else None,
                                           "force": force or None, "rules": rules or None,
-                                          **_run_options(workers, no_cache, cache_dir, jsonl, text_field)})
+                                          **_run_options(workers, no_cache, cache_dir, jsonl, text_field, site_field)})
     errors: list[tuple[str, str]] = []
     sources = list(iter_sources(paths, input_globs(config), config.exclude, errors, compressed=True))
     if stdin_filename:

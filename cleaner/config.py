@@ -66,6 +66,9 @@ class Config:
     # --- corpora and runs (cleaner.runner, cleaner.jsonl, cleaner.cache)
     jsonl: bool = False  # inputs are JSON Lines; the text_field of each record is cleaned
     text_field: str = "text"
+    # JSONL: the field naming a record's page (a URL or a domain), matched by
+    # per-site rules as a file's path is; "": none
+    site_field: str = "url"
     workers: int = 0  # worker processes; 0: one per CPU, 1: in-process
     cache: bool = True  # skip files already known to be clean under this config
     cache_dir: str | None = None  # None: $XDG_CACHE_HOME/cleaner (~/.cache/cleaner)
@@ -176,6 +179,7 @@ _FIELD_TYPES = {
     "max_blank_lines": (int,),
     "cache_dir": (str, type(None)),
     "text_field": (str,),
+    "site_field": (str,),
     "workers": (int,),
     "stream_threshold": (int,),
     "learn_min_docs": (int,),

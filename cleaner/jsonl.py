@@ -1,6 +1,8 @@
 """JSON Lines corpora: clean one field of each record, keep the rest.
 
-One output line per input line. A record whose text comes out unchanged
+One output line per input line. A record's ``site_field`` (default ``url``)
+names its page, so per-site rules apply to it as to a file in that site's
+folder. A record whose text comes out unchanged
 is written back byte for byte; a changed one is re-serialized (UTF-8, no
 ASCII escaping) with only its text field replaced. Lines that are not
 JSON objects, or whose field is missing or not a string, are kept as they
@@ -32,7 +34,9 @@ def clean_record_line(line: bytes, config: Config, doc: Document, number: int) -
     if not isinstance(text, str):
         _warn(doc, f"line {number}: no string field '{config.text_field}'; kept as it is")
         return line
-    part = clean_text(text, config)
+    site = record.get(config.site_field) if config.site_field else None
+    # The page's URL or domain stands for a path: per-site rules apply.
+    part = clean_text(text, config, path=site if isinstance(site, str) and site.strip() else None)
     cleaned = part.text
     # A record's text is a value, not a file: no final newline is added.
     if config.final_newline and not text.endswith("\n") and cleaned.endswith("\n"):

@@ -524,3 +524,24 @@ def test_large_file_in_a_legacy_encoding_is_cleaned_whole(tmp_path):
                     Mode(output_dir=tmp_path / "out"))
     assert result.status == "changed", result.error
     assert (tmp_path / "out" / "old.txt").read_text(encoding="utf-8") == text
+
+
+def test_jsonl_records_get_their_sites_rules(tmp_path):
+    """A record's url (--site-field) selects the per-site rules, as a
+    file's folder does."""
+    (tmp_path / "cleaner.toml").write_text(
+        '[sites."example.vn"]\n[[sites."example.vn".rule]]\nid = "ex.slogan"\ncategory = "navigation"\n'
+        'match = "phrase"\nphrases = ["Tiếng nói của người dân Ví Dụ"]\n', encoding="utf-8")
+    body = "Người dân địa phương cho biết dự án đã hoàn thành đúng hạn và được đưa vào sử dụng."
+    text = f"{body}\nTiếng nói của người dân Ví Dụ\n"
+    records = [{"text": text, "url": "https://example.vn/tin/1.html"}, {"text": text, "url": "https://other.vn/2"},
+               {"text": text, "page": "example.vn"}]
+    source = tmp_path / "a.jsonl"
+    source.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8")
+    result = runner.invoke(app, ["clean", "--jsonl", "--no-cache", "--workers", "1", str(source)])
+    assert result.exit_code == 0, result.output
+    texts = [json.loads(line)["text"] for line in result.stdout.splitlines()]
+    assert texts == [body + "\n", text, text]
+    result = runner.invoke(app, ["clean", "--jsonl", "--no-cache", "--workers", "1", "--site-field", "page",
+                                 str(source)])
+    assert [json.loads(line)["text"] for line in result.stdout.splitlines()][2] == body + "\n"
