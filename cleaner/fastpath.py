@@ -25,12 +25,7 @@ import re
 from bisect import bisect_right
 from functools import lru_cache
 
-try:  # Python 3.11+
-    from re import _parser as sre_parse  # type: ignore[attr-defined]
-    from re import _constants as sre_constants  # type: ignore[attr-defined]
-except ImportError:  # pragma: no cover - Python 3.10
-    import sre_constants  # type: ignore[no-redef]
-    import sre_parse  # type: ignore[no-redef]
+from .regex_tree import class_item, sre_constants, sre_parse
 
 # Non-ASCII characters that ftfy's badness regex names but that correct
 # Vietnamese text uses all the time: letters with tone marks, typographic
@@ -133,13 +128,6 @@ def _searchable(parts: list[tuple[str, set[str] | None]]) -> tuple[set[str] | No
     return parts[anchor][1], lookbehind + after
 
 
-_CATEGORIES = {
-    sre_constants.CATEGORY_SPACE: "\\s",
-    sre_constants.CATEGORY_WORD: "\\w",
-    sre_constants.CATEGORY_DIGIT: "\\d",
-}
-
-
 def _opaque_class(items) -> str:
     """A class with categories or negation, written back as it was."""
     negate = ""
@@ -147,14 +135,11 @@ def _opaque_class(items) -> str:
     for op, value in items:
         if op is sre_constants.NEGATE:
             negate = "^"
-        elif op is sre_constants.LITERAL:
-            body.append(re.escape(chr(value)))
-        elif op is sre_constants.RANGE:
-            body.append(f"{re.escape(chr(value[0]))}-{re.escape(chr(value[1]))}")
-        elif op is sre_constants.CATEGORY and value in _CATEGORIES:
-            body.append(_CATEGORIES[value])
-        else:  # pragma: no cover
+            continue
+        item = class_item(op, value)
+        if item is None:  # pragma: no cover
             raise ValueError(f"unsupported class item {op}")
+        body.append(item)
     return f"[{negate}{''.join(body)}]"
 
 

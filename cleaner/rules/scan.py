@@ -20,12 +20,7 @@ from functools import lru_cache
 from .model import BLOCK_KINDS, Rule, _TrustedPattern
 from .text import DECORATION, strip_marks, strip_marks_text, trie_pattern
 
-try:
-    from re import _constants as sre_constants  # type: ignore[attr-defined]
-    from re import _parser as sre_parse  # type: ignore[attr-defined]
-except ImportError:  # Python < 3.11
-    import sre_constants  # type: ignore[no-redef]
-    import sre_parse  # type: ignore[no-redef]
+from ..regex_tree import class_item, sre_constants, sre_parse
 
 # Decoration a label may carry (text._EDGE_LEFT/_EDGE_RIGHT), without "\n".
 _SPACE = r"[^\S\n]"
@@ -319,10 +314,6 @@ def _guarded(source: str, ignore_case: bool) -> str:
     return f"(?=[{''.join(sorted(items))}])(?:{source})"
 
 
-_CATEGORY_CLASSES = {sre_constants.CATEGORY_DIGIT: r"\d", sre_constants.CATEGORY_WORD: r"\w",
-                     sre_constants.CATEGORY_SPACE: r"\s"}
-
-
 def _first_items(sequence) -> set[str] | None:
     """Class items (``a``, ``0-9``, ``\\d``) covering the first character of
     every non-empty match of a parsed sequence; None when unknown."""
@@ -332,18 +323,11 @@ def _first_items(sequence) -> set[str] | None:
             continue  # zero-width
         nullable = False
         if op is sre_constants.LITERAL:
-            found = {re.escape(chr(value))}
+            found = {class_item(op, value)}
         elif op is sre_constants.IN:
-            found = set()
-            for item_op, item in value:
-                if item_op is sre_constants.LITERAL:
-                    found.add(re.escape(chr(item)))
-                elif item_op is sre_constants.RANGE:
-                    found.add(f"{re.escape(chr(item[0]))}-{re.escape(chr(item[1]))}")
-                elif item_op is sre_constants.CATEGORY and item in _CATEGORY_CLASSES:
-                    found.add(_CATEGORY_CLASSES[item])
-                else:  # a negated class, other categories
-                    return None
+            found = {class_item(item_op, item) for item_op, item in value}
+            if None in found:  # a negated class, other categories
+                return None
         elif op is sre_constants.SUBPATTERN:
             if value[1] or value[2]:  # scoped flags such as (?i:...): not worth following
                 return None
