@@ -24,12 +24,17 @@ def train_command(
     corpus: list[Path] = typer.Argument(..., help="UTF-8 text files, one paragraph per line (.xz/.gz/.bz2 read as is)."),
     output: Path = typer.Option(..., "-o", "--output", help="Model file to write (.npz)."),
     order: int = typer.Option(4, "--order", help="n-gram order, 2 to 4."),
-    cutoffs: str = typer.Option("1,2,2", "--cutoffs", help="Minimum counts kept for orders 2,3,4 (pruning)."),
+    cutoffs: str = typer.Option("1,1,3", "--cutoffs", help="Minimum counts kept for orders 2,3,4 (pruning)."),
     lexicon: Optional[Path] = typer.Option(None, "--lexicon", help="Word list (one word per line) adding word-internal n-grams."),
     license_name: str = typer.Option("unknown", "--license", help="Licence of the training text, stored in the model."),
     attribution: str = typer.Option("", "--attribution", help="Attribution line stored in the model."),
     backward: bool = typer.Option(False, "--backward",
                                   help="Also store the right-to-left model (averaged with the forward one; larger)."),
+    word_bonus: float = typer.Option(0.24, "--word-bonus", min=0,
+                                     help="log10 bonus for n-grams that spell a --lexicon word (0: none)."),
+    topic_window: int = typer.Option(8, "--topic-window", min=0,
+                                     help="Learn topic vectors from syllables this close (0: none; keeps ~4 bytes "
+                                          "per corpus word in memory while training)."),
 ) -> None:
     """Train a model from CORPUS files (streamed: any size)."""
     from .restore.train import iter_lines, train
@@ -62,7 +67,7 @@ def train_command(
                       cutoffs={n + 2: c for n, c in enumerate(limits)},
                       sources=[str(p) for p in corpus] + ([f"word list {lexicon}"] if lexicon else []),
                       license=license_name, attribution=attribution, progress=progress,
-                      backward=backward)
+                      backward=backward, word_bonus=word_bonus if lexicon else 0.0, topic_window=topic_window)
     except (OSError, UnicodeError, EOFError) as exc:
         raise _error(f"cannot read the corpus: {exc}") from None
     finally:

@@ -278,3 +278,66 @@ def test_backward_model_round_trip(tmp_path):
     assert abs(combined - forward) < 0.5 * abs(forward)
     doc = restored("Tôi ?i h?c ? tr??ng.", model=str(path))
     assert doc.text == "Tôi đi học ở trường."
+
+
+def test_word_bonus_raises_ngrams_that_spell_a_listed_word():
+    plain = train(CORPUS, order=3, lexicon_lines=["nhà trường"], license="CC0", attribution="test")
+    boosted = train(CORPUS, order=3, lexicon_lines=["nhà trường"], license="CC0", attribution="test",
+                    word_bonus=0.4)
+    assert boosted.meta["word_bonus"] == 0.4
+    word = _sentence_score(boosted, "nhà trường") - _sentence_score(plain, "nhà trường")
+    other = _sentence_score(boosted, "đi học") - _sentence_score(plain, "đi học")
+    assert word == pytest.approx(0.4, abs=0.05) and other == pytest.approx(0.0)
+
+
+def test_topic_vectors_round_trip(tmp_path):
+    model = train(CORPUS, order=3, license="CC0", attribution="test", topic_window=3, topic_dims=4)
+    assert model.topic.shape == model.topic_ctx.shape == (len(model.vocab), 4)
+    path = tmp_path / "topic.npz"
+    model.save(path)
+    loaded = NgramModel.load(path)
+    assert np.allclose(loaded.topic, model.topic) and np.allclose(loaded.topic_ctx, model.topic_ctx)
+    assert loaded.meta["topic"] == {"window": 3, "dims": 4}
+    doc = restored("Tôi ?i h?c ? tr??ng.", model=str(path))
+    assert doc.text == "Tôi đi học ở trường."
+
+
+def test_shipped_topic_vectors_follow_the_subject(model):
+    vocab = model.vocab
+
+    def best(context: str, options: list[str]) -> str:
+        mean = model.topic_ctx[[vocab.word_id(w) for w in context.split()]].mean(axis=0)
+        return max(options, key=lambda w: float(model.topic[vocab.word_id(w)] @ mean))
+
+    assert best("cầu thủ ghi bàn trận bóng", ["đá", "đà", "đa", "đả"]) == "đá"
+    assert best("quân đội chiến tranh", ["tướng", "tượng", "tưởng"]) == "tướng"
+
+
+def test_topic_context_is_only_what_the_damage_could_not_hit(model):
+    from cleaner.restore import _analyze, _topic_bonus
+
+    # the restored "Mỹ" must not become context when the text is cleaned again
+    damaged = _analyze("B?n ng??i M? ?ã ?i", model, "cp1252", "old")
+    again = _analyze("B?n ng??i Mỹ ?ã ?i", model, "cp1252", "old")
+    _topic_bonus(model, [damaged], "cp1252")
+    _topic_bonus(model, [again], "cp1252")
+    for p in again.topic:
+        assert np.allclose(again.topic[p], damaged.topic[p])
+
+
+def test_cleaning_restored_text_again_changes_nothing():
+    text = ("Tr?n ??u gi?a hai ??i bóng di?n ra t?i sân v?n ??ng qu?c gia, c?u th? ghi bàn ? phút cu?i.\n"
+            "Quân ??i hai bên giao chi?n ? biên gi?i, nhi?u t??ng lãnh b? b?t.")
+    once = cleaner.clean_text(text).text
+    assert cleaner.clean_text(once).text == once
+
+
+def test_url_query_is_no_reason_to_load_the_model(monkeypatch):
+    import cleaner.restore as restore
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("the model was loaded")
+
+    monkeypatch.setattr(restore, "load_model", refuse)
+    text = "Xem video tại https://www.example.com/videos/search?q=adulttermgoes nhé. Tại sao?\n"
+    assert cleaner.clean_text(text).text == text

@@ -5,7 +5,10 @@ letters (or a broken decode): the letters are gone from the bytes, so they
 come back from context. Each damaged token gets the syllables its pattern
 fits (:mod:`.candidates`); a syllable n-gram model (:mod:`.model`, trained
 by :mod:`.train`) chooses among them jointly over the line
-(:mod:`.decoder`), with the undamaged words as context.
+(:mod:`.decoder`), with the undamaged words as context. Beyond the n-grams'
+three words: the topic of the line (the model's topic vectors, scored
+against its intact syllables) and the document's own vocabulary (a second
+pass) weigh in as bonuses on the options.
 
 Every restoration is a ``Change(stage="repair", kind="lossy",
 confidence=...)``. Tokens with no candidate (names, abbreviations such as
@@ -24,7 +27,7 @@ from ..config import Config
 from ..document import Document
 from ..errors import CleanerError
 from ..vietnamese import set_tone_style, words
-from .candidates import CP1252_KEEPS, DAMAGE, CandidateIndex, apply_case, codepage_for, word_id
+from .candidates import CP1252_KEEPS, CP1252_LOSES, DAMAGE, CandidateIndex, apply_case, codepage_for, word_id
 import numpy as np
 
 from .decoder import Option, best_paths, confidences_many
@@ -78,7 +81,7 @@ def _is_damaged(token: str) -> bool:
 class _Line:
     """One damaged line on its way through restoration."""
 
-    __slots__ = ("line", "tokens", "positions", "damaged", "initial", "bonuses", "path", "shares")
+    __slots__ = ("line", "tokens", "positions", "damaged", "initial", "bonuses", "path", "shares", "topic")
 
     def __init__(self, line, tokens, positions, damaged, initial, bonuses):
         self.bonuses = bonuses
@@ -89,6 +92,7 @@ class _Line:
         self.initial = initial
         self.path: list[int] = []
         self.shares: dict[int, np.ndarray] = {}
+        self.topic: dict[int, np.ndarray] = {}  # position -> its options' topic bonus
 
 
 def _analyze(line: str, model: NgramModel, codepage: str, style: str | None) -> _Line | None:
@@ -240,11 +244,16 @@ CACHE_PRIOR = 200.0  # uses of the model's unigram mixed into the document's cou
 CACHE_SLACK = 0.5  # log10: how near a bonus must come to a choice's lead to decode again
 
 
-def _document_cache(model: NgramModel, lines: list[_Line]) -> list[tuple[_Line, set[int]]]:
+def _document_cache(model: NgramModel, lines: list[_Line], restored_topic: bool = False
+                    ) -> list[tuple[_Line, set[int]]]:
     """A document repeats its words: after a first pass, each option gains
     ``CACHE_WEIGHT`` x log10 of how much more often the document uses it
     (its confident restorations elsewhere) than the model expects. Returns
-    the lines, and their positions, where that can change a choice."""
+    the lines, and their positions, where that can change a choice.
+
+    ``restored_topic``: the topic of each line also counts its confident
+    restorations (for ASCII damage, which leaves few syllables intact; with
+    more intact text they only add noise, measured)."""
     targets = [(n, p) for n, item in enumerate(lines) for p in item.shares]
     if len(targets) < CACHE_MIN:
         return []
@@ -262,6 +271,9 @@ def _document_cache(model: NgramModel, lines: list[_Line]) -> list[tuple[_Line, 
     own[picked[confident]] = 1  # an option's own first-pass choice does not count
     prior = 10.0 ** model.logp1[ids].astype(np.float64)
     bonus = CACHE_WEIGHT * np.log10((counts[ids] - own + CACHE_PRIOR * prior) / ((total + CACHE_PRIOR) * prior))
+    if model.topic is not None and restored_topic:
+        confident_at = {target: bool(flag) for target, flag in zip(targets, confident.tolist())}
+        bonus += _topic_update(model, lines, targets, confident_at)
     bonus -= np.repeat(np.maximum.reduceat(bonus, heads), sizes)
     # can the bonus beat the choice's lead there (neighbours fixed)?
     gain = bonus - np.repeat(bonus[picked], sizes)
@@ -323,13 +335,21 @@ def restore_line(line: str, model: NgramModel, codepage: str = "cp1252",
     item = _analyze(line, model, codepage, style)
     if item is None:
         return []
+    if model.topic is not None:
+        _topic_bonus(model, [item], codepage)
     _decode(model, [item])
     return _finish(item, model)
 
 
 # Damage inside or at the start of a word, or any U+FFFD: proof that the
-# document went through a lossy conversion.
-_INNER_DAMAGE = re.compile(r"\ufffd|\?(?=[^\W\d_])")
+# document went through a lossy conversion. A "?" in a URL, an address or a
+# query string (search?q=...) is none.
+_INNER_DAMAGE = re.compile(r"\ufffd|\S*\?[^\W\d_]\S*")
+
+
+def _has_inner_damage(text: str) -> bool:
+    return any(match.group() == "\ufffd" or not _SKIP_RE.fullmatch(match.group())
+               for match in _INNER_DAMAGE.finditer(text))
 _MAYBE_URL = re.compile(r"://|www\.|@|\?\w+=")
 
 
@@ -429,9 +449,90 @@ def _options(token: str, index: CandidateIndex, codepage: str, style: str | None
     return options
 
 
+TOPIC_WEIGHT = 1.5  # log10 per unit of the topic vectors' dot product (tuned on --dev lines)
+
+
+def _topic_bonus(model: NgramModel, lines: list[_Line], codepage: str) -> None:
+    """The topic of each line, from its intact syllables, as a bonus to
+    the options of its damaged tokens: ``TOPIC_WEIGHT`` x the dot product
+    of the option's vector with the mean context vector of those syllables
+    (about their mean PMI with it), relative to the best option's.
+
+    Only syllables that ``codepage`` can write count: the ones the damage
+    could have hit would, once restored, change the context of the tokens
+    left damaged when the text is cleaned again (cleaning is idempotent)."""
+    writable = str.isascii if codepage == "ascii" else _cp1252_writable
+    contexts = [[options[0][1][0] for options in item.positions
+                 if len(options) == 1 and writable(options[0][0])] for item in lines]
+    targets = [(item, p) for item in lines for p in item.damaged if len(item.positions[p]) > 1]
+    for (item, p), part in zip(targets, _topic_scores(model, lines, contexts, targets)):
+        old = item.bonuses.get(p)
+        item.bonuses[p] = part if old is None else old + part
+        item.topic[p] = part
+
+
+def _topic_scores(model: NgramModel, lines: list[_Line], contexts: list[list[int]],
+                  targets: list[tuple[_Line, int]]) -> list[np.ndarray]:
+    """Per target ``(line, position)``: ``TOPIC_WEIGHT`` x the dot product of
+    each option's topic vector with the mean context vector of its line's
+    ``contexts`` ids, less the best option's (zeros without context)."""
+    if not targets:
+        return []
+    words, context_vectors = model.topic, model.topic_ctx
+    size = len(words)
+    base = len(SPECIALS)
+    means = np.zeros((len(lines), words.shape[1]), np.float32)
+    for n, ids in enumerate(contexts):
+        ids = [i for i in ids if base <= i < size]
+        if ids:
+            means[n] = context_vectors[ids].mean(axis=0)
+    row_of = {id(item): n for n, item in enumerate(lines)}
+    sizes = np.array([len(item.positions[p]) for item, p in targets])
+    ids = np.array([ids[0] for item, p in targets for _, ids in item.positions[p]], np.int64)
+    ids[ids >= size] = 0
+    line_of = np.repeat(np.array([row_of[id(item)] for item, _ in targets]), sizes)
+    score = np.empty(len(ids))
+    # per block of lines: each line's score of every syllable its options
+    # use (einsum, not a matrix product: BLAS threads would spin on the
+    # other cores for these small products)
+    unique, inverse = np.unique(ids, return_inverse=True)
+    vectors = words[unique]
+    block = 256
+    for start in range(0, len(lines), block):
+        rows = np.flatnonzero((line_of >= start) & (line_of < start + block))
+        if len(rows):
+            table = np.einsum("lk,uk->lu", means[start:start + block], vectors)
+            score[rows] = table[line_of[rows] - start, inverse[rows]]
+    score *= TOPIC_WEIGHT
+    heads = np.cumsum(sizes) - sizes
+    score -= np.repeat(np.maximum.reduceat(score, heads), sizes)
+    return np.split(score, heads[1:])
+
+
+def _cp1252_writable(text: str) -> bool:
+    return not any(c in _CP1252_LOSES_ANY_CASE for c in text)
+
+
+_CP1252_LOSES_ANY_CASE = CP1252_LOSES | {c.upper() for c in CP1252_LOSES}
+
+
+def _topic_update(model: NgramModel, lines: list[_Line], targets: list[tuple[int, int]],
+                  confident: dict[tuple[int, int], bool]) -> np.ndarray:
+    """For each option of ``targets`` (line number, position): the topic
+    bonus with every intact syllable and the ``confident`` first-pass
+    restorations of its line as context, less the bonus it already has."""
+    contexts = []
+    for n, item in enumerate(lines):
+        ids = [options[0][1][0] for options in item.positions if len(options) == 1]
+        ids += [item.positions[p][item.path[p]][1][0] for p in item.shares if confident.get((n, p))]
+        contexts.append(ids)
+    scores = _topic_scores(model, lines, contexts, [(lines[n], p) for n, p in targets])
+    return np.concatenate([score - lines[n].topic.get(p, 0.0) for (n, p), score in zip(targets, scores)])
+
+
 def restore_document(doc: Document, config: Config) -> None:
     """Restore the damaged tokens of ``doc.text`` in place, recording each."""
-    if not _INNER_DAMAGE.search(doc.text):
+    if not _has_inner_damage(doc.text):
         # Only word-final or lone "?": clean text asking questions ("cho?",
         # "sao ?"). Lossy damage always hits letters inside words too.
         return
@@ -453,10 +554,12 @@ def restore_document(doc: Document, config: Config) -> None:
         item = _analyze(line, model, codepage, style)
         if item is not None:
             todo.append((number, item))
+    if model.topic is not None:
+        _topic_bonus(model, [item for _, item in todo], codepage)
     # decoded in batches: one search over many lines is much faster
     for begin in range(0, len(todo), _BATCH_LINES):
         _decode(model, [item for _, item in todo[begin:begin + _BATCH_LINES]])
-    again = _document_cache(model, [item for _, item in todo])
+    again = _document_cache(model, [item for _, item in todo], codepage == "ascii")
     for begin in range(0, len(again), _BATCH_LINES):
         batch = again[begin:begin + _BATCH_LINES]
         _decode(model, [item for item, _ in batch], [focus for _, focus in batch])

@@ -12,7 +12,12 @@ A model is one ``.npz`` file (numpy's zip of arrays, compressed):
   highest; stored as byte planes of the differences), with its quantized
   log10 probability and backoff weight;
 - ``capital``: how often each syllable is capitalized inside a sentence;
-- ``vocab_alt``: each syllable in the other tone style.
+- ``vocab_alt``: each syllable in the other tone style;
+- ``topic``/``topic_ctx`` (optional): each syllable's vector as a word and
+  as a context word (int8, scale in meta ``topic_scale``): their dot
+  product approximates how much more often the two share a stretch of text
+  than chance (positive PMI); the n-grams see 3 words back, these the topic
+  of the whole line.
 
 Probabilities are interpolated Kneser-Ney, so a missing n-gram scores as
 ``bow(context) + score(shorter context)`` (ARPA-style backoff).
@@ -113,6 +118,9 @@ class NgramModel:
     bow1_b: np.ndarray | None = None
     logp_b: np.ndarray | None = None
     bow_b: np.ndarray | None = None
+    # (ids, dims) float32 topic vectors as a word and as a context (or None)
+    topic: np.ndarray | None = None
+    topic_ctx: np.ndarray | None = None
 
     def capital_share(self, previous: int, word: int, after_capital: bool) -> int:
         """How often (x 255) ``word`` is capitalized inside a sentence after
@@ -167,7 +175,7 @@ class NgramModel:
 
     @classmethod
     def from_orders(cls, meta, vocab, logp1, bow1, keys, logp, bow, capital,
-                    case_keys, case_share, case_count=None, backward=None) -> "NgramModel":
+                    case_keys, case_share, case_count=None, backward=None, topic=None) -> "NgramModel":
         orders = sorted(keys)
         extra = {}
         if backward is not None:
@@ -177,6 +185,11 @@ class NgramModel:
                 "logp_b": quantize(np.concatenate([logp_b[n] for n in orders])),
                 "bow_b": quantize(np.concatenate([bow_b.get(n, np.zeros(len(keys[n]))) for n in orders])),
             }
+        if topic is not None:
+            scale = float(max(np.abs(topic[0]).max(), np.abs(topic[1]).max())) / 127
+            meta = {**meta, "topic_scale": scale}
+            extra["topic"], extra["topic_ctx"] = (
+                np.rint(t / scale).astype(np.int8).astype(np.float32) * np.float32(scale) for t in topic)
         return cls(
             meta, vocab, dequantize(quantize(logp1)), dequantize(quantize(bow1)),
             np.concatenate([tagged(n, keys[n]) for n in orders]),
@@ -211,6 +224,9 @@ class NgramModel:
             **({} if self.logp_b is None else {
                 "logp1_b": quantize(self.logp1_b), "bow1_b": quantize(self.bow1_b),
                 "logp_b": self.logp_b, "bow_b": self.bow_b}),
+            **({} if self.topic is None else {
+                name: np.rint(t / self.meta["topic_scale"]).astype(np.int8)
+                for name, t in (("topic", self.topic), ("topic_ctx", self.topic_ctx))}),
             # the other tone style of each syllable, for candidate lookup
             "vocab_alt": np.frombuffer("\n".join(
                 set_tone_style(w, "new" if self.meta.get("tone_style") == "old" else "old")
@@ -241,13 +257,18 @@ class NgramModel:
             vocab.ids = {w: i for i, w in enumerate(words)}
             if "vocab_alt" in arrays:
                 vocab.alternates = arrays["vocab_alt"].tobytes().decode().split("\n")
-            return cls(meta, vocab, dequantize(arrays["logp1"]), dequantize(arrays["bow1"]),
-                       _keys(arrays["keys"]), arrays["logp"], arrays["bow"], arrays["capital"],
-                       arrays.get("case_keys", np.zeros(0, np.uint64)),
-                       arrays.get("case_share", np.zeros(0, np.uint8)),
-                       arrays.get("case_count", np.zeros(0, np.uint8)),
-                       *((dequantize(arrays["logp1_b"]), dequantize(arrays["bow1_b"]),
-                          arrays["logp_b"], arrays["bow_b"]) if "logp_b" in arrays else ()))
+            model = cls(meta, vocab, dequantize(arrays["logp1"]), dequantize(arrays["bow1"]),
+                        _keys(arrays["keys"]), arrays["logp"], arrays["bow"], arrays["capital"],
+                        arrays.get("case_keys", np.zeros(0, np.uint64)),
+                        arrays.get("case_share", np.zeros(0, np.uint8)),
+                        arrays.get("case_count", np.zeros(0, np.uint8)),
+                        *((dequantize(arrays["logp1_b"]), dequantize(arrays["bow1_b"]),
+                           arrays["logp_b"], arrays["bow_b"]) if "logp_b" in arrays else ()))
+            if "topic" in arrays:
+                scale = np.float32(meta["topic_scale"])
+                model.topic = arrays["topic"].astype(np.float32) * scale
+                model.topic_ctx = arrays["topic_ctx"].astype(np.float32) * scale
+            return model
         except (KeyError, ValueError, UnicodeDecodeError) as exc:
             raise ModelError(f"{path}: damaged model ({exc})") from None
 

@@ -19,7 +19,8 @@ from pathlib import Path
 import numpy as np
 
 from .model import CASE_KIND_SHIFT, FORMAT, FORMAT_VERSION, NgramModel, case_context_key, pack
-from .tokens import BOS, CAPITAL, EOS, ID_BITS, LOWER, MAX_ID, OTHER, MODEL_STYLE, Vocabulary, line_ids, line_ids_and_case
+from .tokens import (BOS, CAPITAL, EOS, ID_BITS, LOWER, MAX_ID, MODEL_STYLE, OTHER, SPECIALS, Vocabulary,
+                     line_ids, line_ids_and_case)
 
 CHUNK_TOKENS = 2_000_000  # ids per counting chunk
 MERGE_EVERY = 8  # chunks between merges of the partial counts
@@ -155,6 +156,55 @@ def estimate(counter: NgramCounter, vocab_size: int, cutoffs: dict[int, int], st
         return np.log10(prob[1]), np.log10(np.maximum(bow[1], 1e-12)), keys, logp, bows
 
 
+def topic_vectors(lines: list[np.ndarray], size: int, window: int, dims: int,
+                  seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Word and context vectors (``size`` x ``dims``) whose dot product
+    approximates the positive PMI of two syllables occurring within
+    ``window`` positions of each other on a line (context counts smoothed
+    by the power 0.75): a truncated SVD, W = U sqrt(S), C = V sqrt(S)."""
+    lengths = np.array([len(line) for line in lines], np.int64)
+    seq = np.concatenate(lines).astype(np.int64) if lines else np.zeros(0, np.int64)
+    line_of = np.repeat(np.arange(len(lines)), lengths)
+    counts = np.zeros(size * size, np.float64)
+    for d in range(1, window + 1):
+        same = line_of[:-d] == line_of[d:]
+        counts += np.bincount(seq[:-d][same] * size + seq[d:][same], minlength=size * size)
+    del seq, line_of
+    counts = counts.reshape(size, size)
+    counts += counts.T  # both directions
+    rows = counts.sum(1)
+    columns = counts.sum(0) ** 0.75
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = counts * (columns.sum() / np.maximum(np.outer(rows, columns), 1e-300))
+        del counts
+        np.log(ratio, out=ratio, where=ratio > 0)
+    ppmi = np.maximum(np.nan_to_num(ratio, nan=0.0, neginf=0.0), 0).astype(np.float32)
+    del ratio
+    # randomized SVD (a few power iterations)
+    rng = np.random.default_rng(seed)
+    basis = ppmi @ rng.standard_normal((size, dims + 20)).astype(np.float32)
+    for _ in range(3):
+        basis, _ = np.linalg.qr(basis)
+        basis = ppmi @ (ppmi.T @ basis)
+    basis, _ = np.linalg.qr(basis)
+    u, s, vt = np.linalg.svd(basis.T @ ppmi, full_matrices=False)
+    root = np.sqrt(s[:dims])
+    return ((basis @ u)[:, :dims] * root).astype(np.float32), (vt[:dims].T * root).astype(np.float32)
+
+
+def add_word_bonus(keys: dict, logp: dict, words: dict, bonus: float) -> None:
+    """Add ``bonus`` to the log10 probability of each n-gram (``keys[n]``,
+    ``logp[n]``) for each word of ``words`` (order -> sorted packed keys)
+    that its last ids spell."""
+    for n, grams in keys.items():
+        for k, known in words.items():
+            if k > n or not len(known):
+                continue
+            suffix = grams & np.uint64((1 << (ID_BITS * k)) - 1)
+            at = np.minimum(np.searchsorted(known, suffix), len(known) - 1)
+            logp[n] = logp[n] + bonus * (known[at] == suffix)
+
+
 def reverse_keys(keys: np.ndarray, n: int) -> np.ndarray:
     """Keys of order-``n`` n-grams with their ids in reverse order."""
     mask = np.uint64((1 << ID_BITS) - 1)
@@ -192,13 +242,23 @@ def train(
     notices: list[str] | None = None,
     progress: Callable[[int], None] | None = None,
     backward: bool = False,
+    word_bonus: float = 0.0,
+    topic_window: int = 0,
+    topic_dims: int = 48,
 ) -> NgramModel:
     """A model from lines of running text plus an optional word list (one
     word per line, syllables separated by spaces: counted without line
     boundaries so that it only adds word-internal n-grams).
 
     ``backward``: also estimate the right-to-left model (each word given
-    the words after it) over the same n-grams; restoration averages both."""
+    the words after it) over the same n-grams; restoration averages both.
+
+    ``word_bonus``: log10 added to every n-gram that ends with a word of the
+    list of 2 to ``order`` syllables (once per such word): a log-linear
+    "forms a dictionary word" feature, free at restoration time.
+
+    ``topic_window``: also learn topic vectors (:func:`topic_vectors`) from
+    the syllables that share a line within this many positions."""
     if not 2 <= order <= 4:
         raise ValueError("order must be 2, 3 or 4 (16-bit ids in 64-bit keys)")
     cutoffs = dict(cutoffs or {n: 1 for n in range(2, order + 1)})
@@ -210,29 +270,41 @@ def train(
     back_counter = NgramCounter(order) if backward else None
     case_counts = CaseCounter()
     lines = 0
+    topic_lines: list[np.ndarray] = []
     for line in corpus_lines:
         ids, cases = line_ids_and_case(line, vocab)
         if len(ids) > 2:
             counter.add(ids)
+            if topic_window:
+                words = np.array(ids, np.int32)
+                topic_lines.append(words[words >= len(SPECIALS)])
             if back_counter:
                 back_counter.add(ids[::-1])
             case_counts.add(ids, cases)
         lines += 1
         if progress and lines % 1000 == 0:
             progress(1000)
+    words: dict[int, list[int]] = {n: [] for n in range(2, order + 1)}
     for entry in lexicon_lines:
         ids = line_ids(entry, vocab, grow=True, bounds=False)
         if ids:
             counter.add(ids)
             if back_counter:
                 back_counter.add(ids[::-1])
+            if len(ids) in words and len(ids) == len(entry.split()) and min(ids) >= len(SPECIALS):
+                words[len(ids)].append(int(pack(np.array([ids]))[0]))
     logp1, bow1, keys, logp, bow = estimate(counter, len(vocab), cutoffs)
+    if word_bonus:
+        add_word_bonus(keys, logp, {n: np.unique(np.array(k, np.uint64)) for n, k in words.items()},
+                       word_bonus)
     tokens = counter.tokens
     del counter
     back = None
     if back_counter:
         back = _align_backward(keys, estimate(back_counter, len(vocab), cutoffs, start=EOS))
         del back_counter
+    topic = topic_vectors(topic_lines, len(vocab), topic_window, topic_dims) if topic_window else None
+    del topic_lines
     meta = {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
@@ -250,11 +322,13 @@ def train(
         "smoothing": "interpolated modified Kneser-Ney, count-pruned",
         "directions": ["forward", "backward"] if back else ["forward"],
         "case_contexts": True,
+        "word_bonus": word_bonus,
+        **({"topic": {"window": topic_window, "dims": topic_dims}} if topic is not None else {}),
         "created": datetime.date.today().isoformat(),
     }
     return NgramModel.from_orders(meta, vocab, logp1.astype(np.float32), bow1.astype(np.float32),
                                   keys, logp, bow, case_counts.shares(len(vocab)),
-                                  *case_counts.pair_shares(vocab), backward=back)
+                                  *case_counts.pair_shares(vocab), backward=back, topic=topic)
 
 
 class CaseCounter:
