@@ -344,12 +344,20 @@ def restore_line(line: str, model: NgramModel, codepage: str = "cp1252",
 # Damage inside or at the start of a word, or any U+FFFD: proof that the
 # document went through a lossy conversion. A "?" in a URL, an address or a
 # query string (search?q=...) is none.
-_INNER_DAMAGE = re.compile(r"\ufffd|\S*\?[^\W\d_]\S*")
+_INNER_QUESTION = re.compile(r"\?(?=[^\W\d_])")
+_TOKEN_REST = re.compile(r"\S*")
 
 
 def _has_inner_damage(text: str) -> bool:
-    return any(match.group() == "\ufffd" or not _SKIP_RE.fullmatch(match.group())
-               for match in _INNER_DAMAGE.finditer(text))
+    if "\ufffd" in text:
+        return True
+    for match in _INNER_QUESTION.finditer(text):
+        before = text[max(0, match.start() - 300):match.start()]
+        head = "" if not before or before[-1].isspace() else before.split()[-1]
+        token = head + _TOKEN_REST.match(text, match.start()).group()
+        if not _SKIP_RE.fullmatch(token):
+            return True
+    return False
 _MAYBE_URL = re.compile(r"://|www\.|@|\?\w+=")
 
 
