@@ -26,6 +26,7 @@ from collections import Counter
 from ..config import Config
 from ..document import Document
 from ..errors import CleanerError
+from ..stages.restore import SKIP_RE as _SKIP_RE, has_inner_damage
 from ..vietnamese import set_tone_style, words
 from .candidates import CP1252_KEEPS, CP1252_LOSES, DAMAGE, CandidateIndex, apply_case, codepage_for, word_id
 import numpy as np
@@ -44,7 +45,6 @@ LOW_CONFIDENCE = 0.9  # below this a restoration's reason says "low confidence"
 # letters inside words.
 _TOKEN_RE = re.compile(r"\d+(?:[.,]\d+)*|(?:[^\W\d_]|[?\ufffd])+|[.!?\u2026]+|[^\w\s]")
 # Chunks where a ``?`` is syntax, not damage: URLs, e-mail, query strings.
-_SKIP_RE = re.compile(r"\S*(?:://|www\.|@|\?\w+=)\S*")
 _SENTENCE_END = frozenset(".!?\u2026")
 
 
@@ -341,23 +341,6 @@ def restore_line(line: str, model: NgramModel, codepage: str = "cp1252",
     return _finish(item, model)
 
 
-# Damage inside or at the start of a word, or any U+FFFD: proof that the
-# document went through a lossy conversion. A "?" in a URL, an address or a
-# query string (search?q=...) is none.
-_INNER_QUESTION = re.compile(r"\?(?=[^\W\d_])")
-_TOKEN_REST = re.compile(r"\S*")
-
-
-def _has_inner_damage(text: str) -> bool:
-    if "\ufffd" in text:
-        return True
-    for match in _INNER_QUESTION.finditer(text):
-        before = text[max(0, match.start() - 300):match.start()]
-        head = "" if not before or before[-1].isspace() else before.split()[-1]
-        token = head + _TOKEN_REST.match(text, match.start()).group()
-        if not _SKIP_RE.fullmatch(token):
-            return True
-    return False
 _MAYBE_URL = re.compile(r"://|www\.|@|\?\w+=")
 
 
@@ -540,7 +523,7 @@ def _topic_update(model: NgramModel, lines: list[_Line], targets: list[tuple[int
 
 def restore_document(doc: Document, config: Config) -> None:
     """Restore the damaged tokens of ``doc.text`` in place, recording each."""
-    if not _has_inner_damage(doc.text):
+    if not has_inner_damage(doc.text):
         # Only word-final or lone "?": clean text asking questions ("cho?",
         # "sao ?"). Lossy damage always hits letters inside words too.
         return

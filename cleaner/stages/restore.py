@@ -4,14 +4,36 @@ nothing: the model is loaded only when damage is present."""
 
 from __future__ import annotations
 
+import re
+
 from ..config import Config
 from ..document import Document
 
 STAGE = "repair"
 
+# A URL, an e-mail address or a query string (?a=b): its "?" is no damage.
+SKIP_RE = re.compile(r"\S*(?:://|www\.|@|\?\w+=)\S*")
+_INNER_QUESTION = re.compile(r"\?(?=[^\W\d_])")
+_TOKEN_REST = re.compile(r"\S*")
+
+
+def has_inner_damage(text: str) -> bool:
+    """Damage inside or at the start of a word, or any U+FFFD: proof that
+    the text went through a lossy conversion (word-final or lone "?" are
+    questions). Checked before the restorer (and numpy) is even imported."""
+    if "\ufffd" in text:
+        return True
+    for match in _INNER_QUESTION.finditer(text):
+        before = text[max(0, match.start() - 300):match.start()]
+        head = "" if not before or before[-1].isspace() else before.split()[-1]
+        token = head + _TOKEN_REST.match(text, match.start()).group()
+        if not SKIP_RE.fullmatch(token):
+            return True
+    return False
+
 
 def run(doc: Document, config: Config) -> None:
-    if not config.restore_lossy or ("?" not in doc.text and "\ufffd" not in doc.text):
+    if not config.restore_lossy or not has_inner_damage(doc.text):
         return
     try:
         from ..restore import restore_document
