@@ -119,11 +119,14 @@ def repair_text(doc: Document) -> None:
         doc.replace_text(unicodedata.normalize("NFC", doc.text), STAGE, "legacy",
                          "Windows-1258 tone marks composed")
     lines = doc.text.split("\n")
-    changed = _repair_cp1252_lines(lines, doc)
+    # Lines with a character outside cp1252 are Unicode (Vietnamese, or
+    # another script): neither legacy text misread as cp1252 nor VIQR.
+    plain = [i for i, line in enumerate(lines) if line.isascii() or not _NOT_CP1252.search(line)]
+    changed = _repair_cp1252_lines(lines, doc, [i for i in plain if not lines[i].isascii()])
     if _UTF8_IN_CP1258.search(doc.text):
         changed |= _repair_utf8_read_as_cp1258(lines, doc)
     if _may_be_viqr(doc.text):
-        changed |= _repair_viqr_lines(lines, doc)
+        changed |= _repair_viqr_lines(lines, doc, plain)
     if changed:
         doc.text = "\n".join(lines)
 
@@ -131,11 +134,11 @@ def repair_text(doc: Document) -> None:
 _PROBE_LINES = 100  # candidate lines read every way before the rest follow the document's encoding
 
 
-def _repair_cp1252_lines(lines: list[str], doc: Document) -> bool:
+def _repair_cp1252_lines(lines: list[str], doc: Document, indexes: list[int]) -> bool:
+    """``indexes``: the lines that are not ASCII but hold only cp1252 characters."""
     candidates = []
-    for index, line in enumerate(lines):
-        if line.isascii() or _NOT_CP1252.search(line):
-            continue
+    for index in indexes:
+        line = lines[index]
         good, bad, freq = assess(line)
         candidates.append((index, line, cp1252_bytes(line), ((good, bad), freq)))
     if not candidates:
@@ -296,21 +299,22 @@ def viqr_share(text: str) -> float | None:
     return round(converted / filled, 3) if converted and filled else None
 
 
-def _repair_viqr_lines(lines: list[str], doc: Document) -> bool:
+def _repair_viqr_lines(lines: list[str], doc: Document, indexes: list[int]) -> bool:
     changed = False
-    for index, line, fixed in _viqr_readings(lines, doc.text):
+    for index, line, fixed in _viqr_readings(lines, doc.text, indexes):
         lines[index] = fixed
         doc.record(STAGE, "legacy", index + 1, line, fixed, "VIQR (ASCII Vietnamese) converted")
         changed = True
     return changed
 
 
-def _viqr_readings(lines: list[str], text: str) -> list[tuple[int, str, str]]:
-    """(index, line, Unicode reading) of each line that is VIQR."""
+def _viqr_readings(lines: list[str], text: str, indexes: list[int] | None = None) -> list[tuple[int, str, str]]:
+    """(index, line, Unicode reading) of each line that is VIQR, among
+    ``indexes`` (default: all lines) those still in ASCII or cp1252 only."""
     # Lines with a character outside cp1252 are Unicode (Vietnamese, or
     # another script), never VIQR.
-    candidates = [(index, line) for index, line in enumerate(lines)
-                  if line.isascii() or not _NOT_CP1252.search(line)]
+    candidates = [(index, lines[index]) for index in (range(len(lines)) if indexes is None else indexes)
+                  if lines[index].isascii() or not _NOT_CP1252.search(lines[index])]
     if sum(len(_VIQR_HINT.findall(line)) for _index, line in candidates) < 2:
         return []
     strict = viqr.uses_escapes(text)
