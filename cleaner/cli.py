@@ -297,7 +297,9 @@ def _run_clean(run: CleanRun, config: Config, console: Console, errors: list[tup
                report_file: Optional[Path]) -> None:
     # (Every input known clean means they were cleaned under these exact
     # rules, config and code: the cache fingerprint covers them.)
-    if run.to_clean or not run.sources:
+    # (--rules none without inline or per-site rules: nothing to check.)
+    if (run.to_clean or not run.sources) and (tuple(config.rules) != ("none",) or config.inline_rules
+                                             or config.sites):
         from .cli_rules import check_rules
 
         try:
