@@ -59,11 +59,11 @@ def _class(chars: set[str]) -> str:
     return "[" + "".join(re.escape(c) for c in sorted(chars)) + "]"
 
 
-def _reduce(sequence, allowed: frozenset[str], named: set[str]) -> list[tuple[str, set[str] | None]] | None:
+def _reduce(sequence, allowed: frozenset[str] | None, named: set[str]) -> list[tuple[str, set[str] | None]] | None:
     """One parsed branch as (pattern, characters or None) elements, with its
-    listable classes cut down to ``allowed``; None when some class becomes
-    empty (the branch needs a rare character). ``named`` collects every
-    listed character."""
+    listable classes cut down to ``allowed`` (None: kept whole); None when
+    some class becomes empty (the branch needs a rare character).
+    ``named`` collects every listed character."""
     parts: list[tuple[str, set[str] | None]] = []
     for op, value in sequence:
         if op is sre_constants.LITERAL:
@@ -93,7 +93,7 @@ def _reduce(sequence, allowed: frozenset[str], named: set[str]) -> list[tuple[st
             parts.append((_opaque_class(value), None))
             continue
         named.update(chars)
-        kept = chars & allowed
+        kept = chars & allowed if allowed is not None else chars
         if not kept:
             return None
         parts.append((_class(kept), kept))
@@ -152,11 +152,16 @@ def _prefilters() -> tuple[re.Pattern[str], ...]:
 
 
 def _derived_prefilters() -> tuple[re.Pattern[str], ...]:
-    """Two regexes, each starting with a class of non-ASCII characters that
-    the engine scans for quickly: the rare characters, and the first
-    characters of the other branches, each branch checking with a
-    look-behind that the character it starts with is its own (a plain
-    alternation would be tried branch by branch at every position)."""
+    """Regexes that together match wherever ftfy's badness pattern does.
+    Each branch of it is searched for twice: cut down to the characters
+    Vietnamese text uses all the time (matches made only of those), and
+    anchored on each of its rare characters in turn, with the rest of the
+    branch checked around it (matches holding a rare character). The
+    scans start with classes of non-ASCII characters, which the engine
+    skips to quickly; branches sharing a scan check by look-behind that
+    the character it starts with is their own (a plain alternation would
+    be tried branch by branch at every position). A branch too complex to
+    anchor makes any of its rare characters enough."""
     from ftfy.badness import BADNESS_RE
 
     tree = sre_parse.parse(BADNESS_RE.pattern, BADNESS_RE.flags)
@@ -166,17 +171,18 @@ def _derived_prefilters() -> tuple[re.Pattern[str], ...]:
     named: set[str] = set()
     reduced: dict[str, set[str]] = {}  # the rest of a branch -> its first characters
     whole: list[str] = []  # branches that do not start with a plain class
+    rare_anywhere: set[str] = set()  # rare characters of branches that cannot be anchored
     for branch in branches:
         parts = _reduce(list(branch), allowed, named)
-        if parts is None:
-            continue
-        chars, rest = _searchable(parts)
-        if chars is None or not chars.isdisjoint(_ASCII):
-            whole.append(_searchable_pattern(parts))
-        else:
-            reduced.setdefault(rest, set()).update(chars)
-    rare = {c for c in named if c not in allowed}
-    patterns = [_class(rare)[:-1] + _OTHER_SIGNALS[1:]]
+        if parts is not None:
+            chars, rest = _searchable(parts)
+            if chars is None or not chars.isdisjoint(_ASCII):
+                whole.append(_searchable_pattern(parts))
+            else:
+                reduced.setdefault(rest, set()).update(chars)
+        for anchor, rest in _rare_anchored(list(branch), allowed, rare_anywhere):
+            reduced.setdefault(rest, set()).update(anchor)
+    patterns = [_class(rare_anywhere)[:-1] + _OTHER_SIGNALS[1:]]
     if reduced:
         starts = set().union(*reduced.values())
         patterns.append(_class(starts) + "(?:" + "|".join(
@@ -184,6 +190,31 @@ def _derived_prefilters() -> tuple[re.Pattern[str], ...]:
     # "[^\\n]*": one match per line is enough (Wikipedia text holds many
     # rare characters such as ° or ², each a match object otherwise).
     return tuple(re.compile(p + "[^\\n]*") for p in dict.fromkeys(patterns + whole))
+
+
+def _rare_anchored(branch, allowed: frozenset[str], rare_anywhere: set[str]) -> list[tuple[set[str], str]]:
+    """For a branch of one-character elements: for each element that names
+    rare characters, (those characters, the pattern after one of them: the
+    elements before it as a look-behind, the ones after it as they are).
+    A branch with other elements (repeats) adds its rare characters to
+    ``rare_anywhere`` instead."""
+    named: set[str] = set()
+    parts = _reduce(branch, None, named)
+    rare = named - allowed
+    if not rare:
+        return []
+    if parts is None or any(p.startswith("(?:") or p == "^" for p, _ in parts):
+        rare_anywhere.update(rare)
+        return []
+    anchored = []
+    for index, (_pattern, chars) in enumerate(parts):
+        if chars is None or chars.isdisjoint(rare):
+            continue
+        anchor = chars & rare
+        before = "".join(p for p, _ in parts[:index]) + _class(anchor)
+        after = "".join(p for p, _ in parts[index + 1:])
+        anchored.append((anchor, (f"(?<={before})" if index else "") + after))
+    return anchored
 
 
 def _searchable_pattern(parts: list[tuple[str, set[str] | None]]) -> str:
