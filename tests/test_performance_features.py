@@ -162,7 +162,10 @@ def test_fast_path_never_skips_a_line_ftfy_would_change():
             assert ftfy_may_change(line), ascii(line)
     text = "\n".join(samples)
     flagged = set(lines_ftfy_may_change(text))
-    assert flagged == {i for i, line in enumerate(samples) if ftfy_may_change(line)}
+    # The scans of the whole text may also flag a line whose last or first
+    # character completes a pattern across the line break (a "\\s"): more
+    # work for ftfy, never a line left out.
+    assert flagged >= {i for i, line in enumerate(samples) if ftfy_may_change(line)}
 
 
 def test_fast_path_skips_clean_vietnamese():
