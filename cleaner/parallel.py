@@ -87,6 +87,39 @@ def units(sources: list[Source], config: Config) -> Iterator[list[Source] | Sour
         yield from batches(small)
 
 
+WARM_BYTES = 8 * 1024**2  # inputs in all before the rules are compiled ahead of the workers
+
+
+def _warm_rules(sources: list[Source], config: Config) -> None:
+    """Compile the chrome rules, their index and their whole-text scans
+    (a few tenths of a second) here, before the workers fork and inherit
+    them, when the run is big enough that every worker would compile them."""
+    if not config.rules or tuple(config.rules) == ("none",):
+        return
+    total = 0
+    for source in sources:
+        try:
+            total += os.path.getsize(source.path)
+        except (OSError, ValueError):
+            pass
+    if total < WARM_BYTES:
+        return
+    from .rules.engine import rules_for
+    from .rules.index import index_for
+    from .rules.model import LINE_KINDS, Line
+    from .rules.scan import finder_for
+
+    samples = ("Người dân địa phương đã được hỗ trợ kịp thời.", "The people of the town were told of the news.")
+    for sample in samples:  # the rule sets of the two built-in languages
+        rules = rules_for(config, sample, None)
+        if not rules:
+            continue
+        finder_for(rules).prepare()
+        index = index_for(tuple(r for r in rules if r.match in LINE_KINDS))
+        for line in ("x", "ư"):  # both forms of a line: every combined pattern
+            index.candidates(Line(line))
+
+
 def run_ordered(sources: list[Source], config: Config, mode, cache, stop=None) -> Iterator:
     """Yield a FileResult per source, in order. When ``stop.requested``
     becomes true (first Ctrl-C), nothing new is started; work already
@@ -105,8 +138,9 @@ def run_ordered(sources: list[Source], config: Config, mode, cache, stop=None) -
     from concurrent.futures import ProcessPoolExecutor
 
     # Import the pipeline here, once, so that forked workers inherit it
-    # rather than each importing it again.
+    # rather than each importing it again; the same for compiled rules.
     from . import pipeline  # noqa: F401
+    _warm_rules(sources, config)
 
     pool = ProcessPoolExecutor(max_workers=workers, initializer=_ignore_sigint)
     pending: deque[Future] = deque()

@@ -10,7 +10,7 @@ import regex
 from dataclasses import dataclass, field
 from pathlib import Path, PurePath
 
-from .text import clean_edges, fold, looks_like_prose, normalize, normalize_lines, strip_marks, trie_pattern
+from .text import clean_edges, fold, looks_like_prose, normalize, strip_marks, trie_pattern
 
 # Matcher kinds. Line kinds test one line; "tail-marker" and "block" start
 # a multi-line block.
@@ -103,12 +103,6 @@ class Line:
     @classmethod
     def of(cls, line: str) -> "Line":
         return cls(normalize(line))
-
-    @classmethod
-    def all_of(cls, lines: list[str]) -> list["Line"]:
-        """``Line.of`` for every line of a document (normalized over the
-        whole text in a few passes; the other forms come when needed)."""
-        return [cls(norm) for norm in normalize_lines(lines)]
 
     @property
     def prose(self) -> bool:
