@@ -17,10 +17,9 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
+from ..regex_tree import class_item, sre_constants, sre_parse
 from .model import BLOCK_KINDS, Rule, _TrustedPattern
 from .text import DECORATION, strip_marks, strip_marks_text, trie_pattern
-
-from ..regex_tree import class_item, sre_constants, sre_parse
 
 # Decoration a label may carry (text._EDGE_LEFT/_EDGE_RIGHT), without "\n".
 _SPACE = r"[^\S\n]"
