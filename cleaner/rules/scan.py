@@ -296,17 +296,25 @@ def _within_line(source: str) -> str:
     return "".join(out)
 
 
+def _parsed(source: str, ignore_case: bool) -> list | None:
+    """The parsed top-level sequence of a pattern, or None when it does not
+    parse or sets its own case flag (a global ``(?i)``)."""
+    try:
+        parsed = sre_parse.parse(source, re.IGNORECASE if ignore_case else 0)
+    except re.error:
+        return None
+    if bool(parsed.state.flags & re.IGNORECASE) != ignore_case:
+        return None
+    return list(parsed)
+
+
 def _guarded(source: str, ignore_case: bool) -> str:
     """``source`` behind a look-ahead for the characters its matches can
     start with, when they are known: in a scan that tries many patterns at
     every line, most are then dismissed by one character test."""
-    try:
-        parsed = sre_parse.parse(source, re.IGNORECASE if ignore_case else 0)
-    except re.error:
+    tree = _parsed(source, ignore_case)
+    if tree is None:
         return source
-    if bool(parsed.state.flags & re.IGNORECASE) != ignore_case:  # a global (?i)
-        return source
-    tree = list(parsed)
     items = _first_items(tree)
     if not items or _nullable(tree):
         return source
@@ -379,13 +387,10 @@ def required_words(pattern: str, ignore_case: bool = True) -> list[str] | None:
     """ASCII words (lower-cased with ``ignore_case``) one of which every
     match of ``pattern`` contains, each at least MIN_FACTOR long; None when
     there are no such words."""
-    try:
-        tree = sre_parse.parse(pattern, re.IGNORECASE if ignore_case else 0)
-    except re.error:
+    tree = _parsed(pattern, ignore_case)
+    if tree is None:
         return None
-    if bool(tree.state.flags & re.IGNORECASE) != ignore_case:  # a global (?i)
-        return None
-    words = _required(list(tree), ignore_case)
+    words = _required(tree, ignore_case)
     if not words or min(map(len, words)) < MIN_FACTOR:
         return None
     return sorted(words)
