@@ -40,10 +40,10 @@ def test_restores_a_damaged_sentence():
 
 
 def test_design_card_example_keeps_case_and_untouched_words():
+    # "?" and "\ufffd" together: the "\ufffd" is a broken decode and may
+    # hide a letter cp1252 has (ã), as the issue's own example says
     doc = restored("Mã xác nhận: L?y l?i m� b?o m?t")
-    assert doc.text.startswith("Mã xác nhận: Lấy lại m")
-    assert doc.text.endswith(" bảo mật")
-    assert "?" not in doc.text and "\ufffd" not in doc.text
+    assert doc.text == "Mã xác nhận: Lấy lại mã bảo mật"
 
 
 def test_every_restoration_is_recorded_with_confidence():

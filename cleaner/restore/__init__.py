@@ -26,7 +26,7 @@ from collections import Counter
 from ..config import Config
 from ..document import Document
 from ..errors import CleanerError
-from ..stages.restore import SKIP_RE as _SKIP_RE, has_inner_damage
+from ..stages.restore import SKIP_RE as _SKIP_RE, has_inner_damage, has_question_damage
 from ..vietnamese import set_tone_style, words
 from .candidates import CP1252_KEEPS, CP1252_LOSES, DAMAGE, CandidateIndex, apply_case, codepage_for, word_id
 import numpy as np
@@ -95,8 +95,11 @@ class _Line:
         self.topic: dict[int, np.ndarray] = {}  # position -> its options' topic bonus
 
 
-def _analyze(line: str, model: NgramModel, codepage: str, style: str | None) -> _Line | None:
-    """The tokens of ``line`` and the options of each; None without damage."""
+def _analyze(line: str, model: NgramModel, codepage: str, style: str | None,
+             broken_decode: bool = False) -> _Line | None:
+    """The tokens of ``line`` and the options of each; None without damage.
+    ``broken_decode``: the text's U+FFFD come from a broken decode (it also
+    has "?" damage), so they may hide any letter."""
     index = _index(model)
     vocab = model.vocab
     skip = [m.span() for m in _SKIP_RE.finditer(line)] if _MAYBE_URL.search(line) else []
@@ -131,7 +134,7 @@ def _analyze(line: str, model: NgramModel, codepage: str, style: str | None) -> 
                     evidence = None
                     if not at_start:
                         evidence = _case_evidence(model, token, options, tokens[i - 1].group() if i else "")
-                    if codepage == "cp1252" and "\ufffd" in token:
+                    if codepage == "cp1252" and "\ufffd" in token and not broken_decode:
                         kept = _kept_letter_penalty(token, options)
                         evidence = kept if evidence is None else evidence + kept
                     if evidence is not None:
@@ -332,7 +335,8 @@ def restore_line(line: str, model: NgramModel, codepage: str = "cp1252",
     confidence)``; ``after`` is None when no candidate fits, ``confidence``
     is the share of the choice among its candidates (None if it was the only
     one)."""
-    item = _analyze(line, model, codepage, style)
+    item = _analyze(line, model, codepage, style,
+                    "\ufffd" in line and has_question_damage(line))
     if item is None:
         return []
     if model.topic is not None:
@@ -536,13 +540,17 @@ def restore_document(doc: Document, config: Config) -> None:
         return
     min_confidence = config.restore_min_confidence
     codepage = codepage_for(doc.text)
+    # A text with both kinds of damage lost letters twice: "?" where a
+    # codepage lacked them, "\ufffd" where a decode broke, which hits any
+    # letter (the design card's "L?y l?i m\ufffd b?o m?t": "mã").
+    broken_decode = "\ufffd" in doc.text and has_question_damage(doc.text)
     style = text_tone_style(doc.text) or model.meta.get("tone_style")
     lines = doc.text.split("\n")
     todo: list[tuple[int, _Line]] = []
     for number, line in enumerate(lines, 1):
         if "?" not in line and "\ufffd" not in line:
             continue
-        item = _analyze(line, model, codepage, style)
+        item = _analyze(line, model, codepage, style, broken_decode)
         if item is not None:
             todo.append((number, item))
     if model.topic is not None:

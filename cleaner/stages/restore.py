@@ -21,8 +21,11 @@ def has_inner_damage(text: str) -> bool:
     """Damage inside or at the start of a word, or any U+FFFD: proof that
     the text went through a lossy conversion (word-final or lone "?" are
     questions). Checked before the restorer (and numpy) is even imported."""
-    if "\ufffd" in text:
-        return True
+    return "\ufffd" in text or has_question_damage(text)
+
+
+def has_question_damage(text: str) -> bool:
+    """A "?" inside or at the start of a word, outside URLs and addresses."""
     for match in _INNER_QUESTION.finditer(text):
         before = text[max(0, match.start() - 300):match.start()]
         head = "" if not before or before[-1].isspace() else before.split()[-1]
