@@ -104,20 +104,13 @@ def _warm_rules(sources: list[Source], config: Config) -> None:
             pass
     if total < WARM_BYTES:
         return
-    from .rules.engine import rules_for
-    from .rules.index import index_for
-    from .rules.model import LINE_KINDS, Line
-    from .rules.scan import finder_for
+    from .rules.engine import prepare, rules_for
 
     samples = ("Người dân địa phương đã được hỗ trợ kịp thời.", "The people of the town were told of the news.")
     for sample in samples:  # the rule sets of the two built-in languages
         rules = rules_for(config, sample, None)
-        if not rules:
-            continue
-        finder_for(rules).prepare()
-        index = index_for(tuple(r for r in rules if r.match in LINE_KINDS))
-        for line in ("x", "ư"):  # both forms of a line: every combined pattern
-            index.candidates(Line(line))
+        if rules:
+            prepare(rules)
 
 
 def run_ordered(sources: list[Source], config: Config, mode, cache, stop=None) -> Iterator:

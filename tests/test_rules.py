@@ -433,3 +433,11 @@ def test_ignorecase_extra_letters_are_those_of_re():
     extra = tuple(chr(c) for c in range(0x80, 0x10000) if not 0xD800 <= c <= 0xDFFF
                   and re.match("[a-z]", chr(c), re.IGNORECASE) and not chr(c).lower().isascii())
     assert extra == IGNORECASE_EXTRA
+
+
+def test_prepare_compiles_what_workers_inherit():
+    from cleaner.rules.engine import prepare
+    from cleaner.rules.scan import finder_for
+    rules = load_rules(("generic", "vi-news"))
+    prepare(rules)
+    assert finder_for(rules).lines(["Bình luận", "Một câu văn bình thường."]) is not None

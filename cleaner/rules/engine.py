@@ -91,7 +91,7 @@ def plan_removal(text: str, rules: tuple[Rule, ...] | list[Rule]) -> Plan:
     norms = normalize_lines(lines)
     plan = Plan(lines, parts[1::2], norms=norms)
     rules = tuple(rules)
-    line_rules = index_for(tuple(r for r in rules if r.match in LINE_KINDS))
+    line_rules = _line_index(rules)
     markers = index_for(tuple(r for r in rules if r.match == "tail-marker"))
     blocks = [r for r in rules if r.match == "block"]
     block_index = index_for(tuple(blocks))
@@ -183,6 +183,20 @@ def plan_removal(text: str, rules: tuple[Rule, ...] | list[Rule]) -> Plan:
                     i = end
             i += 1
     return plan
+
+
+def _line_index(rules: tuple[Rule, ...]) -> RuleIndex:
+    return index_for(tuple(r for r in rules if r.match in LINE_KINDS))
+
+
+def prepare(rules: tuple[Rule, ...]) -> None:
+    """Compile now what :func:`plan_removal` would compile on first use for
+    ``rules`` (its whole-text scans, the line index's combined patterns):
+    done once before worker processes fork, they inherit it."""
+    finder_for(rules).prepare()
+    index = _line_index(rules)
+    for line in ("x", "ư"):  # an ASCII and a non-ASCII line: every form's patterns
+        index.candidates(Line(line))
 
 
 def _fire_marker(plan: Plan, rule: Rule, i: int, first: int, last: int, norms: list[str],

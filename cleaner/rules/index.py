@@ -39,7 +39,7 @@ class RuleIndex:
         self._groups: dict[tuple[str, str], list[Rule]] = {}
         self._patterns: dict[tuple[str, str], object] = {}
         self._always: list[Rule] = []  # rules no combined lookup covers
-        grouped: dict[tuple[str, str], list[Rule]] = {}
+        grouped = self._groups
         for rule in rules:
             variants = rule._compiled[0]
             if rule.match in ("phrase", "tail-marker", "block"):
@@ -57,7 +57,6 @@ class RuleIndex:
             else:
                 for form in self._forms_for(rule):
                     grouped.setdefault((rule.match, form), []).append(rule)
-        self._groups = grouped
 
     @staticmethod
     def _forms_for(rule: Rule) -> tuple[str, ...]:
