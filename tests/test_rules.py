@@ -429,10 +429,12 @@ def test_user_regex_rules_make_every_line_a_candidate(tmp_path):
 
 def test_ignorecase_extra_letters_are_those_of_re():
     import re
-    from cleaner.rules.scan import IGNORECASE_EXTRA
+    from cleaner.rules.text import IGNORECASE_EXTRA, ascii_folded
     extra = tuple(chr(c) for c in range(0x80, 0x10000) if not 0xD800 <= c <= 0xDFFF
                   and re.match("[a-z]", chr(c), re.IGNORECASE) and not chr(c).lower().isascii())
     assert extra == IGNORECASE_EXTRA
+    # The folded text rules' words are looked for in holds their letter.
+    assert all(re.fullmatch(chr(b), c, re.IGNORECASE) for c in extra for b in ascii_folded(c))
 
 
 def test_prepare_compiles_what_workers_inherit():
@@ -441,3 +443,61 @@ def test_prepare_compiles_what_workers_inherit():
     rules = load_rules(("generic", "vi-news"))
     prepare(rules)
     assert finder_for(rules).lines(["Bình luận", "Một câu văn bình thường."]) is not None
+
+
+def test_clues_never_hide_a_line_a_rule_matches():
+    """Lines built from the packs' examples with the characters that make
+    first words, cases and diacritics tricky (digits, marks, "ı", "≯",
+    decoration): the index's candidates and the whole-text scans keep every
+    rule that matches, as testing every rule would."""
+    import random
+    from hypothesis import given, settings, strategies as st
+    from cleaner.rules.index import index_for
+    from cleaner.rules.model import LINE_KINDS, Line
+    from cleaner.rules.scan import finder_for
+    from cleaner.rules.text import normalize_lines
+
+    rules = load_rules(("generic", "vi-news", "en-news"))
+    index = index_for(tuple(r for r in rules if r.match in LINE_KINDS))
+    finder = finder_for(rules)
+    finder.prepare()
+    examples = [text for rule in rules for text in rule.positive + rule.patterns[:3]]
+    odd = ["12", "7 ", "ı", "İ", "ſ", "\u0301", "≯", "(", ")", "•", " | ", "©", "#", "@", "ß", "Đ", "_", "  "]
+
+    @settings(max_examples=400, deadline=None)
+    @given(st.randoms(use_true_random=False))
+    def check(rng: random.Random):
+        lines = []
+        for _ in range(20):
+            text = rng.choice(examples)
+            for _ in range(rng.randint(0, 3)):
+                cut = rng.randint(0, len(text))
+                text = text[:cut] + rng.choice(odd) + text[cut:]
+            lines.append(rng.choice([text, text.upper(), text.title(), text.lower()]))
+        norms = normalize_lines(lines)
+        whole, _segmented = finder.lines(norms)
+        for i, norm in enumerate(norms):
+            view = Line(norm)
+            expected = [r for r in index.rules if r.test(view, protect=False)]
+            assert index.all(view, False) == expected, norm
+            if expected:
+                assert i in whole, norm
+
+    check()
+
+
+def test_clue_reader_keys():
+    import re
+    from cleaner.rules.clues import first_words, label_keys, line_key, pattern_keys
+    keys = pattern_keys(r"^\d+ phut (doc|de doc)$", re.IGNORECASE)
+    assert keys.exact == {"phut doc", "phut de"}
+    assert line_key(first_words("12 phút đọc")) == "phut doc"
+    assert line_key(first_words("7 tháng 5: quân")) == "than quan"
+    assert line_key(first_words("12k lượt xem")) == "0k luot"
+    # A pattern that may go on within the word: a prefix.
+    assert pattern_keys("^(©|copyright)", 0).prefixes == {"copy "}
+    assert pattern_keys("^(©|copyright)", 0).first_chars == {"©"}
+    assert pattern_keys("^ve", 0).prefixes == {"ve"}
+    assert pattern_keys("^[^.]+x", 0) is None  # any first word
+    assert label_keys("bình luận").exact == {"binh luan"}
+    assert label_keys("»").exact == {" "}

@@ -116,11 +116,11 @@ def plan_removal(text: str, rules: tuple[Rule, ...] | list[Rule]) -> Plan:
         view = views.get(i)
         if view is None:
             continue
-        rule = line_rules.first(view, protect=None)
+        rule = line_rules.first(view, protect=True)
         if rule is not None:
             hits[i] = (rule,)
         if markers.rules:
-            found = markers.all(view, protect=None)
+            found = markers.all(view, protect=True)
             if found:
                 marker_at[i] = found
         if blocks:

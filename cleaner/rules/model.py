@@ -10,6 +10,7 @@ import regex
 from dataclasses import dataclass, field
 from pathlib import Path, PurePath
 
+from .clues import first_words, line_key
 from .text import clean_edges, fold, looks_like_prose, normalize, strip_marks, trie_pattern
 
 # Matcher kinds. Line kinds test one line; "tail-marker" and "block" start
@@ -61,10 +62,16 @@ class Rule:
         return self.test(Line.of(line), protect=protect)
 
     def test(self, line: "Line", *, protect: bool = True) -> bool:
+        """Whether this rule matches ``line`` (``protect``: not when the
+        line reads as prose and the rule protects prose; that test comes
+        last, it is the costly one)."""
         if not line.norm or len(line.norm) > self.max_length:
             return False
-        if protect and self.protect_prose and line.prose:
+        if not self._matches(line):
             return False
+        return not (protect and self.protect_prose and line.prose)
+
+    def _matches(self, line: "Line") -> bool:
         kind = self.match
         if kind == "regex":
             target = line.stripped if self.fold else line.norm
@@ -91,14 +98,21 @@ class Line:
     """One line prepared once for every rule: normalized, its label (without
     decoration) and their case/diacritic-folded forms."""
 
-    __slots__ = ("norm", "ascii", "_prose", "_edge", "_stripped", "_forms")
+    __slots__ = ("norm", "ascii", "_prose", "_edge", "_stripped", "_forms", "_key")
 
     def __init__(self, norm: str, prose: bool | None = None):
         self.norm = norm
         self.ascii = norm.isascii()
         self._prose = prose
-        self._edge = self._stripped = None
+        self._edge = self._stripped = self._key = None
         self._forms: dict = {}
+
+    @property
+    def key(self) -> str:
+        """Its first two words in key form (cleaner.rules.clues)."""
+        if self._key is None:
+            self._key = line_key(first_words(self.norm))
+        return self._key
 
     @classmethod
     def of(cls, line: str) -> "Line":

@@ -17,9 +17,10 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from ..regex_tree import class_item, sre_constants, sre_parse
-from .model import BLOCK_KINDS, Rule, _TrustedPattern
-from .text import DECORATION, strip_marks, strip_marks_text, trie_pattern
+from ..regex_tree import class_item, sre_constants
+from .clues import Keys, _nullable, _parsed, anchored, composed_with, heads, line_key, pattern_clue, rule_keys
+from .model import KINDS, Rule, _TrustedPattern
+from .text import COMBINING, DECORATION, ascii_folded, strip_marks, strip_marks_text
 
 # Decoration a label may carry (text._EDGE_LEFT/_EDGE_RIGHT), without "\n".
 _SPACE = r"[^\S\n]"
@@ -33,7 +34,6 @@ _SEGMENT = re.compile(rf"\n(?=[^\n]{{0,{SEGMENTED_MAX}}}\n)[^\n]*?(?:[|•·]|\s
 # Constructs whose meaning changes when the line is followed by "\n"
 # instead of ending the text.
 _LINE_BOUND = re.compile(r"\\[AZ]|\(\?<?!")
-MIN_FACTOR = 4  # shorter required words are too common to be worth a scan
 COMPILE_AFTER_LINES = 5000  # lines tried rule by rule before the scans are compiled
 
 
@@ -41,61 +41,89 @@ class LineFinder:
     """The scans for one rule set."""
 
     def __init__(self, rules: tuple[Rule, ...]):
-        self.every_line = False
+        self.rules = rules
+        # A user's regex (own engine and time limit) or an unknown kind:
+        # every line is a candidate.
+        self.every_line = any(
+            rule.match not in KINDS or (rule.match == "regex" and not isinstance(rule._compiled[0][False],
+                                                                                  _TrustedPattern))
+            for rule in rules)
+        self._compiled = False
+        self._seen = 0  # lines looked at before the scans were compiled
+        self.plain_words: list[str] = []
+        self.folded_words: list[str] = []
+
+    def prepare(self) -> None:
+        """Compile the scans now (``lines`` does once enough lines came).
+        Most patterns give a clue (cleaner.rules.clues: the line's first
+        word, a word or character it holds, its last character), far
+        cheaper to look for than the pattern; the others become part of a
+        few combined patterns."""
+        self._compiled = True
+        if self.every_line:
+            return
+        keys = Keys()
+        # A pattern whose clue is a rare character or a last character is
+        # tried on the lines that show it (both are weak clues in some
+        # texts: many lines end with ")"): (pattern, fold, longest line,
+        # characters, scan for the last characters).
+        checks: list[tuple] = []
+        # Words one of which every match of a pattern holds: found with
+        # str.find (per fold: case and diacritics ignored).
+        words = {False: set(), True: set()}
         # (pattern, longest line it may match) tried at each line's start,
-        # per form of the text; phrase labels per rule length.
+        # per form of the text.
         casefolded: list[tuple[str, int]] = []  # prefix / phrase-set of folding rules
         plain: list[tuple[str, int]] = []  # rules that do not fold; anchored regex rules
         stripped: list[tuple[str, int]] = []  # anchored regex rules that fold
-        labels: dict[tuple[bool, int], set[str]] = {}  # (folds, max length) -> labels
         counters: dict[tuple[bool, int], list[str]] = {}
-        searches = {False: [], True: []}  # unanchored regex rules without required words
-        # Words one of which every match of a pattern holds: found with
-        # str.find, far faster than the pattern (per fold: case ignored).
-        words = {False: set(), True: set()}
-        for rule in rules:
+        searches = {False: [], True: []}  # unanchored regex rules without a clue
+        for rule in self.rules:
             variants, _ends = rule._compiled
             kind, longest = rule.match, rule.max_length
-            if kind in ("phrase",) + BLOCK_KINDS:
-                bucket = labels.setdefault((rule.fold, longest), set())
-                for folded in (False, True):
-                    bucket.update(label.casefold() if rule.fold else label for label in variants[folded])
-            elif kind in ("counter", "prefix", "phrase-set"):
+            if kind != "regex":
+                found = rule_keys(rule)
+                if found is not None:
+                    keys.update(found)
+                    continue
                 for folded in (False, True):
                     source = variants[folded].pattern.replace(r"\Z", r"(?=\n)")
                     if kind == "counter":
                         counters.setdefault((rule.fold, longest), []).append(source)
-                    else:
+                    elif kind in ("prefix", "phrase-set"):
                         (casefolded if rule.fold else plain).append((_guarded(source, False), longest))
-            elif kind == "regex" and isinstance(variants[False], _TrustedPattern):
-                for pattern in rule.patterns:
-                    source = strip_marks(pattern) if rule.fold else pattern
-                    if _LINE_BOUND.search(source):
+                    else:  # labels always have keys
                         self.every_line = True
-                    elif anchored(source):
-                        (stripped if rule.fold else plain).append((_guarded(source[1:], rule.fold), longest))
-                    elif required := required_words(source, ignore_case=rule.fold):
-                        words[rule.fold].update(required)
-                    else:
-                        searches[rule.fold].append(source)
-            else:  # a user's regex (own engine and time limit), an unknown kind
-                self.every_line = True
+                continue
+            for pattern in rule.patterns:  # a regex rule of the built-in packs (__init__)
+                source = strip_marks(pattern) if rule.fold else pattern
+                clue = pattern_clue(source, rule.fold)
+                if clue is not None:
+                    if clue.keys is not None:
+                        keys.update(clue.keys)
+                    words[rule.fold].update(clue.words)
+                    if clue.chars or clue.last_chars:
+                        checks.append((re.compile(source, re.IGNORECASE if rule.fold else 0), rule.fold, longest,
+                                       sorted(clue.chars), _edge_scan(clue.last_chars, "(?=\n)")))
+                elif _LINE_BOUND.search(source):
+                    self.every_line = True
+                elif anchored(source):
+                    (stripped if rule.fold else plain).append((_guarded(source[1:], rule.fold), longest))
+                else:
+                    searches[rule.fold].append(source)
+        if self.every_line:
+            return
         # A label is the line without its decoration; counters read it too.
-        for key in set(labels) | set(counters):
-            folds, longest = key
-            alternatives = ([trie_pattern(labels[key])] if labels.get(key) else []) + counters.get(key, [])
+        for (folds, longest), alternatives in counters.items():
             (casefolded if folds else plain).append(
                 (_guarded(rf"{_LEFT}(?:{'|'.join(alternatives)}){_RIGHT}(?=\n)", False), longest))
         self._sources = (casefolded, plain, stripped, searches)
-        self._compiled = False
-        self._seen = 0  # lines looked at before the scans were compiled
+        self._key_test = keys.key_test()
+        self._head_hits: dict[str, bool] = {}
+        self._first_scan = _edge_scan(keys.first_chars, "", "\n")
+        self._checks = checks
         self.plain_words = sorted(words[False])
         self.folded_words = sorted(words[True])
-
-    def prepare(self) -> None:
-        """Compile the scans now (``lines`` does once enough lines came)."""
-        casefolded, plain, stripped, searches = self._sources
-        self._compiled = True
         try:
             # casefold() may lengthen a line (ß -> ss, three characters at most):
             # then the look-aheads on line lengths allow for it.
@@ -115,8 +143,8 @@ class LineFinder:
         if self.every_line:
             return None
         if not self._compiled:
-            # Compiling the scans takes a few tenths of a second: worth it
-            # once a process has many lines to look at, not for a few.
+            # Compiling the scans takes a tenth of a second: worth it once
+            # a process has many lines to look at, not for a few.
             self._seen += len(norms)
             if self._seen < COMPILE_AFTER_LINES:
                 return None
@@ -127,6 +155,7 @@ class LineFinder:
         found: set[int] = set()
         segmented: set[int] = set()
         _scan(_SEGMENT, text, segmented, True)
+        self._find_by_edges(text, norms, found)
         _scan(self.plain, text, found, True)
         _scan(self.plain_search, text, found, False)
         for word in self.plain_words:
@@ -139,19 +168,50 @@ class LineFinder:
                     self._casefolded_longer = _compile_starts(self._sources[0], 0, stretch=3)
                 pattern = self._casefolded_longer
             _scan(pattern, folded, found, True)
-        if self.stripped is not None or self.stripped_search is not None or self.folded_words:
+        if self.stripped is not None or self.stripped_search is not None:
             bare = strip_marks_text(text)
             _scan(self.stripped, bare, found, True)
             _scan(self.stripped_search, bare, found, False)
-            if self.folded_words:
-                lower = bare.lower()
-                for word in self.folded_words:
-                    _find_all(lower, word, found)
-                # IGNORECASE matches "ſ", "ı"... to ASCII letters, lower()
-                # does not: their lines are tried rule by rule.
-                for char in IGNORECASE_EXTRA:
-                    _find_all(lower, char, found)
+        if self.folded_words:
+            folded = ascii_folded(text)
+            for word in self.folded_words:
+                _find_all(folded, word.encode(), found)
         return found, segmented
+
+    def _find_by_edges(self, text: str, norms: list[str], found: set[int]) -> None:
+        """Add the lines whose first words are some rule's key, or whose
+        first character some rule's match starts with, or that hold the
+        rare or last character some pattern needs and match it."""
+        hits, key_test = self._head_hits, self._key_test
+        if len(hits) > 100_000:
+            hits.clear()
+        for index, head in enumerate(heads(text)):
+            hit = hits.get(head)
+            if hit is None:
+                hit = hits[head] = key_test(line_key(head))
+            if hit:
+                found.add(index)
+        _scan(self._first_scan, text, found, True)
+        for pattern, fold, longest, chars, last_scan in self._checks:
+            maybe: set[int] = set()
+            for char in chars:
+                _find_all(text, char, maybe)
+            _scan(last_scan, text, maybe, False)
+            for index in maybe - found:
+                norm = norms[index]
+                if len(norm) <= longest and pattern.search(strip_marks(norm) if fold else norm):
+                    found.add(index)
+
+
+def _edge_scan(chars, after: str, before: str = "") -> re.Pattern[str] | None:
+    """A scan for the lines that start (``before`` "\\n") or end (``after``
+    a look-ahead for "\\n") with one of ``chars``, as rules read them:
+    also with a character that holds one once its diacritics are gone, or
+    with a combining mark."""
+    if not chars:
+        return None
+    every = set(chars).union(*(composed_with(char) for char in chars))
+    return re.compile(f"{before}[{''.join(map(re.escape, sorted(every)))}{COMBINING.pattern[1:-1]}]{after}")
 
 
 @lru_cache(maxsize=64)
@@ -203,51 +263,19 @@ def _scan(pattern: re.Pattern[str] | None, text: str, found: set[int], at_start:
             position += 1
 
 
-def _find_all(text: str, word: str, found: set[int]) -> None:
+def _find_all(text: str | bytes, word: str | bytes, found: set[int]) -> None:
+    newline = b"\n" if isinstance(text, bytes) else "\n"
     position, line, counted = 0, 0, 0
     while (start := text.find(word, position)) >= 0:
-        line += text.count("\n", counted, start)
+        line += text.count(newline, counted, start)
         counted = start
         found.add(max(line - 1, 0))
-        next_line = text.find("\n", start)
+        next_line = text.find(newline, start)
         if next_line < 0:
             return
         position = next_line + 1
 
 
-# Characters that IGNORECASE matches to an ASCII letter but that
-# str.lower() does not make ASCII (tests/test_rules.py checks the list
-# against the re module of the running Python).
-IGNORECASE_EXTRA = ("\u0130", "\u0131", "\u017f")  # İ ı ſ
-
-
-def anchored(pattern: str) -> bool:
-    """Whether every match of ``pattern`` starts at the start of the line:
-    it begins with ``^`` and has no top-level ``|``."""
-    if not pattern.startswith("^"):
-        return False
-    depth, i, in_class = 0, 1, False
-    while i < len(pattern):
-        char = pattern[i]
-        if char == "\\":
-            i += 2
-            continue
-        if in_class:
-            in_class = char != "]"
-        elif char == "[":
-            in_class = True
-            if pattern[i + 1:i + 2] == "^":
-                i += 1
-            if pattern[i + 1:i + 2] == "]":  # a leading ] is a literal
-                i += 1
-        elif char == "(":
-            depth += 1
-        elif char == ")":
-            depth -= 1
-        elif char == "|" and depth == 0:
-            return False
-        i += 1
-    return True
 
 
 # Every space but "\n" ("\s" is str.isspace), as class items.
@@ -294,18 +322,6 @@ def _within_line(source: str) -> str:
             out.append(char)
         i += 1
     return "".join(out)
-
-
-def _parsed(source: str, ignore_case: bool) -> list | None:
-    """The parsed top-level sequence of a pattern, or None when it does not
-    parse or sets its own case flag (a global ``(?i)``)."""
-    try:
-        parsed = sre_parse.parse(source, re.IGNORECASE if ignore_case else 0)
-    except re.error:
-        return None
-    if bool(parsed.state.flags & re.IGNORECASE) != ignore_case:
-        return None
-    return list(parsed)
 
 
 def _guarded(source: str, ignore_case: bool) -> str:
@@ -359,71 +375,3 @@ def _first_items(sequence) -> set[str] | None:
         if not nullable:
             return items
     return items  # the sequence may match the empty string: the caller checks _nullable
-
-
-def _nullable(sequence) -> bool:
-    """Whether a parsed sequence may match the empty string (unknown
-    constructs count as nullable: the caller then stays safe)."""
-    for op, value in sequence:
-        if op is sre_constants.AT:
-            continue
-        if op in (sre_constants.LITERAL, sre_constants.IN, sre_constants.NOT_LITERAL, sre_constants.ANY):
-            return False
-        if op is sre_constants.SUBPATTERN:
-            if not _nullable(list(value[-1])):
-                return False
-        elif op is sre_constants.BRANCH:
-            if not any(_nullable(list(branch)) for branch in value[1]):
-                return False
-        elif op is sre_constants.MAX_REPEAT or op is sre_constants.MIN_REPEAT:
-            if value[0] > 0 and not _nullable(list(value[2])):
-                return False
-        else:
-            return True
-    return True
-
-
-def required_words(pattern: str, ignore_case: bool = True) -> list[str] | None:
-    """ASCII words (lower-cased with ``ignore_case``) one of which every
-    match of ``pattern`` contains, each at least MIN_FACTOR long; None when
-    there are no such words."""
-    tree = _parsed(pattern, ignore_case)
-    if tree is None:
-        return None
-    words = _required(tree, ignore_case)
-    if not words or min(map(len, words)) < MIN_FACTOR:
-        return None
-    return sorted(words)
-
-
-def _required(sequence, ignore_case: bool) -> set[str] | None:
-    """The best set of required words of a parsed sequence."""
-    options: list[set[str]] = []
-    run: list[str] = []
-    for op, value in sequence:
-        if op is sre_constants.LITERAL and chr(value).isascii():
-            run.append(chr(value).lower() if ignore_case else chr(value))
-            continue
-        if run:
-            options.append({"".join(run)})
-            run = []
-        if op is sre_constants.SUBPATTERN:
-            # scoped flags such as (?i:...) change what the words may look like
-            inner = None if value[1] or value[2] else _required(list(value[-1]), ignore_case)
-            if inner:
-                options.append(inner)
-        elif op is sre_constants.BRANCH:
-            branches = [_required(list(branch), ignore_case) for branch in value[1]]
-            if branches and all(branches):
-                options.append(set().union(*branches))
-        elif op is sre_constants.MAX_REPEAT or op is sre_constants.MIN_REPEAT:
-            low, _high, inner_sequence = value
-            inner = _required(list(inner_sequence), ignore_case) if low >= 1 else None
-            if inner:
-                options.append(inner)
-    if run:
-        options.append({"".join(run)})
-    options = [option for option in options if option]
-    if not options:
-        return None
-    return max(options, key=lambda option: min(map(len, option)))

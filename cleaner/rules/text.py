@@ -19,6 +19,9 @@ _SPACE_RUN = re.compile(" {2,}")
 DECORATION = "•·●○◦▪■□►▶»›>«‹<|↑↓←→\\-–—*+#=~:/\\\\"  # inside a [class]
 _EDGE_LEFT = re.compile(rf"^(?:[\s{DECORATION}]|\[|\])+")
 _EDGE_RIGHT = re.compile(rf"(?:[\s{DECORATION}.]|\(\s*\*?\s*\)|\(\s*\d[\d.,]*\s*\)|\[|\])+$")
+# The characters but spaces a line with decoration starts or ends with.
+_EDGE_LEFT_FIRST = frozenset(c for c in DECORATION + "[]" if _EDGE_LEFT.match(c))
+_EDGE_RIGHT_LAST = frozenset(c for c in DECORATION + ".[])" if _EDGE_RIGHT.match(c)) | {")"}
 
 
 _INVISIBLE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u00ad\u200b-\u200f\u2060\ufeff]")
@@ -50,12 +53,12 @@ def strip_marks(text: str) -> str:
     if text.isascii():
         return text
     text = text.replace("đ", "d").replace("Đ", "D")
-    return _COMBINING.sub("", unicodedata.normalize("NFD", text))
+    return COMBINING.sub("", unicodedata.normalize("NFD", text))
 
 
 # Every combining mark (category M*), removed with one regex pass: a
 # per-character Python loop was the chrome stage's hottest spot.
-_COMBINING = re.compile(
+COMBINING = re.compile(
     "[" + "".join(chr(c) for c in range(0x300, 0x10000)
                   if unicodedata.combining(chr(c)) and not 0xD800 <= c <= 0xDFFF) + "]"
 )
@@ -71,8 +74,13 @@ def fold(text: str) -> str:
 def clean_edges(text: str) -> str:
     """A label without its decoration: ``• Email*`` → ``Email``,
     ``Họ tên:(*)`` → ``Họ tên``, ``Bình luận (3)`` → ``Bình luận``."""
-    text = _EDGE_LEFT.sub("", text)
-    return _EDGE_RIGHT.sub("", text)
+    # Most lines have no decoration at either end: the regexes (tried at
+    # every position of the line) are not worth running on them.
+    if text[:1] in _EDGE_LEFT_FIRST or text[:1].isspace():
+        text = _EDGE_LEFT.sub("", text)
+    if text[-1:] in _EDGE_RIGHT_LAST or text[-1:].isspace():
+        text = _EDGE_RIGHT.sub("", text)
+    return text
 
 
 # Common function words: their share tells running prose from labels and
@@ -193,6 +201,52 @@ def strip_marks_text(text: str) -> str:
 
 
 _GONE, _COMPLEX = -1, -2
+
+# Characters that IGNORECASE matches to an ASCII letter but that lower()
+# does not make ASCII (tests/test_rules.py checks the list against the re
+# module of the running Python), and that letter.
+IGNORECASE_EXTRA = ("\u0130", "\u0131", "\u017f")  # İ ı ſ
+_IGNORECASE_LETTER = {ord(char): next(letter for letter in "abcdefghijklmnopqrstuvwxyz"
+                                      if re.fullmatch(letter, char, re.IGNORECASE))
+                      for char in IGNORECASE_EXTRA}
+
+
+def ignorecase_ascii(text: str) -> str:
+    """``text`` (lower case) with those characters as their ASCII letter."""
+    return text.translate(_IGNORECASE_LETTER)
+
+
+def ascii_folded(text: str) -> bytes:
+    """``text`` as rules that ignore case and diacritics read it, for
+    finding ASCII words in it: without diacritics, lower case, "ı" and "ſ"
+    as "i" and "s" (as IGNORECASE compares them), one byte per character;
+    a character that does not become ASCII is "\\x01"."""
+    try:
+        import numpy
+        codes = numpy.frombuffer(text.encode("utf-32-le"), dtype=numpy.uint32)
+    except (ImportError, UnicodeEncodeError):  # no numpy; lone surrogates
+        return ignorecase_ascii(strip_marks.__wrapped__(text).lower()).encode("ascii", "replace")
+    # Beyond the BMP nothing becomes ASCII (U+FFFF is "\x01").
+    mapped = _ascii_fold_table()[numpy.minimum(codes, 0xFFFF)]
+    if not mapped.all():  # combining marks go
+        mapped = mapped[mapped != 0]
+    return mapped.tobytes()
+
+
+@lru_cache(maxsize=1)
+def _ascii_fold_table():
+    """For each BMP character its byte in ``ascii_folded`` (0: none)."""
+    import numpy
+    table = numpy.ones(0x10000, dtype=numpy.uint8)
+    codes = [code for code in range(1, 0x10000) if not 0xD800 <= code <= 0xDFFF]
+    stripped = strip_marks.__wrapped__("\x00".join(map(chr, codes))).split("\x00")
+    for code, bare in zip(codes, stripped):
+        bare = ignorecase_ascii(bare.lower())
+        if not bare:
+            table[code] = 0
+        elif len(bare) == 1 and bare.isascii():
+            table[code] = ord(bare)
+    return table
 
 
 @lru_cache(maxsize=1)
