@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from ..regex_tree import sre_constants, sre_parse
-from .text import COMBINING, strip_marks
+from .text import COMBINING, canonical_decompositions, strip_marks
 
 KEY_LENGTH = 4
 _STATES_SOFT_CAP = 256  # states while reading a pattern: beyond, second words are forgotten
@@ -508,16 +508,12 @@ def composed_with(char: str) -> frozenset[str]:
 @lru_cache(maxsize=1)
 def _decomposed_into() -> dict[str, frozenset[str]]:
     """Character -> the characters whose canonical decomposition holds it
-    (they all lie in the BMP but for a few musical symbols)."""
+    (all in the BMP but for a few musical symbols, which hold only
+    musical symbols)."""
     found: dict[str, set[str]] = {}
-    for code in (*range(0xC0, 0x10000), *range(0x1D15E, 0x1D1C1)):
-        if 0xD800 <= code <= 0xDFFF:
-            continue
-        composed = chr(code)
-        decomposed = unicodedata.normalize("NFD", composed)
-        if decomposed != composed:
-            for part in set(decomposed):
-                found.setdefault(part, set()).add(composed)
+    for composed, decomposed in canonical_decompositions().items():
+        for part in set(decomposed):
+            found.setdefault(part, set()).add(composed)
     return {part: frozenset(chars) for part, chars in found.items()}
 
 

@@ -238,15 +238,28 @@ def _ascii_fold_table():
     """For each BMP character its byte in ``ascii_folded`` (0: none)."""
     import numpy
     table = numpy.ones(0x10000, dtype=numpy.uint8)
-    codes = [code for code in range(1, 0x10000) if not 0xD800 <= code <= 0xDFFF]
-    stripped = strip_marks.__wrapped__("\x00".join(map(chr, codes))).split("\x00")
-    for code, bare in zip(codes, stripped):
-        bare = ignorecase_ascii(bare.lower())
-        if not bare:
-            table[code] = 0
-        elif len(bare) == 1 and bare.isascii():
-            table[code] = ord(bare)
+    table[:0x80] = numpy.frombuffer(bytes(range(0x80)).lower(), dtype=numpy.uint8)
+    # Beyond ASCII only these can become an ASCII letter or nothing.
+    chars = set(canonical_decompositions()) | set(IGNORECASE_EXTRA) | {"đ", "Đ"}
+    for char in chars:
+        bare = ignorecase_ascii(strip_marks.__wrapped__(char).lower())
+        if len(bare) == 1 and bare.isascii():
+            table[ord(char)] = ord(bare)
+    table[[ord(mark) for mark in combining_marks()]] = 0
     return table
+
+
+@lru_cache(maxsize=1)
+def canonical_decompositions() -> dict[str, str]:
+    """Every BMP character that NFD decomposes, and its decomposition
+    (Hangul syllables aside: they become jamo, letters again)."""
+    return {chr(code): unicodedata.normalize("NFD", chr(code)) for code in range(0xC0, 0x10000)
+            if (found := unicodedata.decomposition(chr(code))) and not found.startswith("<")}
+
+
+@lru_cache(maxsize=1)
+def combining_marks() -> list[str]:
+    return [chr(code) for code in range(0x300, 0x10000) if unicodedata.combining(chr(code))]
 
 
 @lru_cache(maxsize=1)
