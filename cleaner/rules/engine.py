@@ -13,7 +13,7 @@ from .index import RuleIndex, index_for
 from .scan import SEGMENTED_MAX, finder_for
 from .loader import load_named, pack_names_for, parse_inline
 from .model import LINE_KINDS, Line, Rule, site_matches
-from .text import detect_language, is_body_paragraph, normalize_lines
+from .text import ascii_folded, detect_language, is_body_paragraph, normalize_lines
 
 STAGE = "chrome"
 # A line such as "04:12 PM 17/03/2022 | Lượt xem: 1447 | In bài viết |" is
@@ -190,13 +190,16 @@ def _line_index(rules: tuple[Rule, ...]) -> RuleIndex:
 
 
 def prepare(rules: tuple[Rule, ...]) -> None:
-    """Compile now what :func:`plan_removal` would compile on first use for
-    ``rules`` (its whole-text scans, the line index's combined patterns):
+    """Build now what :func:`plan_removal` would build on first use for
+    ``rules`` (the rules' clues and scans, the indexes, the folding table):
     done once before worker processes fork, they inherit it."""
-    finder_for(rules).prepare()
-    index = _line_index(rules)
-    for line in ("x", "ư"):  # an ASCII and a non-ASCII line: every form's patterns
-        index.candidates(Line(line))
+    finder = finder_for(rules)
+    finder.prepare()
+    _line_index(rules)
+    index_for(tuple(r for r in rules if r.match == "tail-marker"))
+    index_for(tuple(r for r in rules if r.match == "block"))
+    if finder.folded_words:
+        ascii_folded("\n")
 
 
 def _fire_marker(plan: Plan, rule: Rule, i: int, first: int, last: int, norms: list[str],
