@@ -501,3 +501,7 @@ def test_clue_reader_keys():
     assert pattern_keys("^[^.]+x", 0) is None  # any first word
     assert label_keys("bình luận").exact == {"binh luan"}
     assert label_keys("»").exact == {" "}
+    # A match that starts with a number and no word: lines starting with a digit.
+    assert pattern_keys(r"^\d+\)", 0).first_chars == {"0"}
+    from cleaner.rules.scan import _edge_scan
+    assert _edge_scan({"0"}, "", "\n").search("\n7) mục")

@@ -1,17 +1,22 @@
-"""Which lines a rule may match, told by each line's first word.
+"""What every line a rule matches shows, read off the rule's patterns.
 
-A chrome rule matches a line from its start ("Bình luận", "Xem thêm:",
-"^(tro lai|quay lai) ..."), so the first run of word characters of any line
-it matches is one of a few words that can be read off the rule: ``binh``,
-``xem``, ``tro``, ``quay``. The first words of all the lines of a document
-come out of one regex pass; a line whose first word is nobody's key is
-skipped without running any rule's pattern on it. This is a necessary
-condition only: the lines it lets through are tried rule by rule.
+Most chrome rules match a line from its start ("Bình luận", "Xem thêm:",
+"^(tro lai|quay lai) ..."), so the first two words of any line they match
+are among a few that can be read off the rule: ``binh luan``, ``xem
+them``, ``tro lai``. The first words of all the lines of a document come
+out of one regex pass; a line whose key is nobody's is skipped without
+running any rule's pattern on it. The other clues: the first character
+(``^©``), a word every match holds (``ghi ro nguon`` anywhere in the
+line), a rare character (``@``, ``»``) or the last character (``)`` in ``...)$``).
+All are necessary conditions only: the lines they let through are tried
+rule by rule, so the removals are those of trying every rule.
 
-A key is the first run in a canonical form (case and diacritics folded,
-every digit "0", combining marks dropped) cut to ``KEY_LENGTH`` characters.
-A rule's run may go on in the line (``^copyright`` matches "Copyrighted"):
-then a short key is a prefix the line's key starts with.
+A key is the first two words in a canonical form (case and diacritics
+folded, a run of digits "0", combining marks dropped), each cut to
+``KEY_LENGTH`` characters; a run of digits alone is no word ("7 tháng 5:
+quân" is ``than quan``). A rule's word may go on in the line
+(``^copyright`` matches "Copyrighted"): then its key is a prefix the
+line's key starts with.
 """
 
 from __future__ import annotations
@@ -22,7 +27,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from ..regex_tree import sre_constants, sre_parse
-from .text import COMBINING, canonical_decompositions, strip_marks
+from .text import COMBINING, canonical_decompositions, ignorecase_ascii, strip_marks
 
 KEY_LENGTH = 4
 _STATES_SOFT_CAP = 256  # states while reading a pattern: beyond, second words are forgotten
@@ -51,7 +56,7 @@ def canon_char(char: str) -> str:
         return ""
     if not (char.isalnum() or char == "_"):
         return " "
-    folded = strip_marks(strip_marks(char).casefold()).replace("ı", "i")
+    folded = ignorecase_ascii(strip_marks(strip_marks(char).casefold()))
     return "".join(c for c in folded if c.isalnum() or c == "_")
 
 
@@ -115,6 +120,7 @@ class Keys:
             by_length.setdefault(len(prefix), set()).add(prefix)
         prefixes = sorted(by_length.items())
         return lambda key: key in exact or any(key[:length] in found for length, found in prefixes)
+
 
 def may_hide(char: str, chars) -> bool:
     """Whether a line starting (or ending) with ``char`` may start (end)

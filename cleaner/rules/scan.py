@@ -211,7 +211,8 @@ def _edge_scan(chars, after: str, before: str = "") -> re.Pattern[str] | None:
     if not chars:
         return None
     every = set(chars).union(*(composed_with(char) for char in chars))
-    return re.compile(f"{before}[{''.join(map(re.escape, sorted(every)))}{COMBINING.pattern[1:-1]}]{after}")
+    digits = r"\d" if "0" in every else ""  # clues name every digit "0"
+    return re.compile(f"{before}[{''.join(map(re.escape, sorted(every)))}{digits}{COMBINING.pattern[1:-1]}]{after}")
 
 
 @lru_cache(maxsize=64)
