@@ -13,7 +13,7 @@ from .index import RuleIndex, index_for
 from .scan import SEGMENTED_MAX, finder_for
 from .loader import load_named, pack_names_for, parse_inline
 from .model import LINE_KINDS, Line, Rule, site_matches
-from .text import ascii_folded, detect_language, is_body_paragraph, normalize_lines
+from .text import ascii_folded, detect_language, is_body_paragraph, normalize_joined, normalize_lines
 
 STAGE = "chrome"
 # A line such as "04:12 PM 17/03/2022 | Lượt xem: 1447 | In bài viết |" is
@@ -86,10 +86,15 @@ def _runs(removed: dict[int, tuple[Rule, ...]]):
 
 
 def plan_removal(text: str, rules: tuple[Rule, ...] | list[Rule]) -> Plan:
-    parts = _LINE_END.split(text)
-    lines = parts[0::2]
-    norms = normalize_lines(lines)
-    plan = Plan(lines, parts[1::2], norms=norms)
+    if "\r" in text:
+        parts = _LINE_END.split(text)
+        lines, separators = parts[0::2], parts[1::2]
+        norms = normalize_lines(lines)
+    else:  # the usual case: str.split, and the text is already the lines joined
+        lines = text.split("\n")
+        separators = ["\n"] * (len(lines) - 1)
+        norms = normalize_joined(text)
+    plan = Plan(lines, separators, norms=norms)
     rules = tuple(rules)
     line_rules = _line_index(rules)
     markers = index_for(tuple(r for r in rules if r.match == "tail-marker"))

@@ -25,6 +25,7 @@ _EDGE_RIGHT_LAST = frozenset(c for c in DECORATION + ".[])" if _EDGE_RIGHT.match
 
 
 _INVISIBLE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u00ad\u200b-\u200f\u2060\ufeff]")
+_INVISIBLE_OR_SPACE = re.compile(f"[{_INVISIBLE.pattern[1:-1]}{_OTHER_SPACES.pattern[1:-1]}]")
 
 
 @lru_cache(maxsize=8192)  # every rule looks at the same line in turn
@@ -40,10 +41,22 @@ def normalize_lines(lines: list[str]) -> list[str]:
     joined text in a few passes: far cheaper than line by line."""
     if not lines:
         return []
-    text = _INVISIBLE.sub("", "\n".join(lines))
+    return normalize_joined("\n".join(lines))
+
+
+def normalize_joined(text: str) -> list[str]:
+    """``normalize_lines(text.split("\\n"))``, for a text at hand."""
+    # One scan tells whether the removal and the spaces steps have work (NFC
+    # makes a space of no other character: U+2000/2001 are spaces already).
+    odd = _INVISIBLE_OR_SPACE.search(text) is not None
+    if odd:
+        text = _INVISIBLE.sub("", text)
     if not unicodedata.is_normalized("NFC", text):
         text = unicodedata.normalize("NFC", text)
-    text = _SPACE_RUN.sub(" ", _OTHER_SPACES.sub(" ", text))
+    if odd:
+        text = _OTHER_SPACES.sub(" ", text)
+    if "  " in text:
+        text = _SPACE_RUN.sub(" ", text)
     return [line.strip() for line in text.split("\n")]
 
 
