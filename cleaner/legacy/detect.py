@@ -136,23 +136,23 @@ _PROBE_LINES = 100  # candidate lines read every way before the rest follow the 
 
 def _repair_cp1252_lines(lines: list[str], doc: Document, indexes: list[int]) -> bool:
     """``indexes``: the lines that are not ASCII but hold only cp1252 characters."""
-    candidates = []
-    for index in indexes:
+    def read(index: int):
         line = lines[index]
         good, bad, freq = assess(line)
-        candidates.append((index, line, cp1252_bytes(line), ((good, bad), freq)))
-    if not candidates:
+        return index, line, cp1252_bytes(line), ((good, bad), freq)
+
+    if not indexes:
         return False
     # The first lines are read in every encoding to find the document's;
     # later lines are read in it first, and in every encoding only when it
     # does not fit (files may mix encodings). A document whose first lines
-    # show no legacy text at all is left alone.
-    probed = [(c, _options(c[2], c[1], BYTE_ENCODINGS)) for c in candidates[:_PROBE_LINES]]
+    # show no legacy text at all is left alone (the others are not read).
+    probed = [(c, _options(c[2], c[1], BYTE_ENCODINGS)) for c in map(read, indexes[:_PROBE_LINES])]
     prior = _document_encoding([(before, options) for (_i, _l, _r, before), options in probed])
     decisions = [(c, _line_encoding(c[3], options, prior)) for c, options in probed]
     if prior is None and not any(encoding for _c, encoding in decisions):
         return False
-    for candidate in candidates[_PROBE_LINES:]:
+    for candidate in map(read, indexes[_PROBE_LINES:]):
         _index, line, raw, before = candidate
         options = _options(raw, line, (prior,)) if prior else {}
         if not (prior in options and _clear_fix(before, options[prior][1])):
