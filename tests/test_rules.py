@@ -503,5 +503,11 @@ def test_clue_reader_keys():
     assert label_keys("»").exact == {" "}
     # A match that starts with a number and no word: lines starting with a digit.
     assert pattern_keys(r"^\d+\)", 0).first_chars == {"0"}
-    from cleaner.rules.scan import _edge_scan
-    assert _edge_scan({"0"}, "", "\n").search("\n7) mục")
+    from cleaner.rules.scan import _EdgeScan
+    for marks in (False, True):
+        found = set()
+        _EdgeScan({"0"}, first=True).find("\nmục\n7) mục\n", found, marks)
+        assert found == {1}
+        found = set()
+        _EdgeScan({"#", "≯"}, first=True).find("\n#a\nb\n≯c\n", found, marks)
+        assert found == {0, 2}

@@ -30,7 +30,10 @@ from ..regex_tree import sre_constants, sre_parse
 from .text import COMBINING, canonical_decompositions, ignorecase_ascii, strip_marks
 
 KEY_LENGTH = 4
-_STATES_SOFT_CAP = 256  # states while reading a pattern: beyond, second words are forgotten
+# States while reading a pattern beyond which second words are forgotten:
+# a phrase set ("Chia sẻ | Facebook | Zalo") pairs every phrase with every
+# other, and its first words alone are rare enough.
+_STATES_SOFT_CAP = {"phrase-set": 96}
 _STATES_CAP = 4096  # beyond, the pattern gives no keys
 _CLASS_CAP = 64  # characters a class may stand for
 _REPEAT_CAP = 40
@@ -67,10 +70,10 @@ def first_words(line: str) -> tuple[str, str]:
     return _LINE_HEAD.match(line).groups()
 
 
-def heads(text: str) -> list[tuple[str, str]]:
+def heads(text: str, marks: bool | None = None) -> list[tuple[str, str]]:
     """The first two words of each line of ``text`` ("\\n" + lines joined
-    + "\\n")."""
-    if COMBINING.search(text):
+    + "\\n"; ``marks``: whether it holds a combining mark, if known)."""
+    if marks or (marks is None and COMBINING.search(text)):
         text = COMBINING.sub("", text)
     return HEAD.findall(text, 0, len(text) - 1)
 
@@ -79,7 +82,8 @@ _DIGITS = re.compile("0+")
 
 
 @lru_cache(maxsize=65536)
-def _word_key(word: str) -> str:
+def word_key(word: str) -> str:
+    """A word in key form."""
     return _DIGITS.sub("0", "".join(map(canon_char, word)))[:KEY_LENGTH]
 
 
@@ -87,7 +91,7 @@ def line_key(words: tuple[str, str]) -> str:
     """The key of a line whose first two words are ``words``: each in key
     form (a run of digits in it counts as one "0"), cut to KEY_LENGTH,
     joined by a space."""
-    return _word_key(words[0]) + " " + _word_key(words[1])
+    return word_key(words[0]) + " " + word_key(words[1])
 
 
 def first_char(line: str) -> str:
@@ -119,7 +123,23 @@ class Keys:
         for prefix in self.prefixes:
             by_length.setdefault(len(prefix), set()).add(prefix)
         prefixes = sorted(by_length.items())
-        return lambda key: key in exact or any(key[:length] in found for length, found in prefixes)
+
+        def test(key: str) -> bool:
+            if key in exact:
+                return True
+            for length, found in prefixes:
+                if key[:length] in found:
+                    return True
+            return False
+        return test
+
+    def first_word_test(self):
+        """A function of a line's first word in key form: whether some
+        key may start with it (most lines are dismissed by their first
+        word alone, and first words repeat)."""
+        firsts = frozenset(key.partition(" ")[0] for key in self.exact | self.prefixes if " " in key)
+        open_words = tuple(sorted(prefix for prefix in self.prefixes if " " not in prefix))
+        return lambda word: word in firsts or word.startswith(open_words)
 
 
 def may_hide(char: str, chars) -> bool:
@@ -147,9 +167,10 @@ class _Reader:
     A word is done when a non-word character follows it, the line ends, or
     it is KEY_LENGTH long; a run of digits alone is no word."""
 
-    def __init__(self, first_chars: bool):
+    def __init__(self, first_chars: bool, soft_cap: int = 256):
         self.keys = Keys()
         self.first_chars = first_chars  # whether the rule reads the line from its first character
+        self.soft_cap = soft_cap  # states beyond which second words are forgotten
 
     def emit(self, states: set, text: str, raw: str | None) -> set:
         """The states after a character whose key form is ``text`` (``raw``:
@@ -220,7 +241,7 @@ class _Reader:
             if not states:
                 break
             states = self.item(op, value, states)
-            if len(states) > _STATES_SOFT_CAP:
+            if len(states) > self.soft_cap:
                 states = self.forget_second_words(states)
                 if len(states) > _STATES_CAP:
                     raise _Unkeyed
@@ -325,7 +346,7 @@ def _class_texts(items) -> set[tuple[str, str | None]] | None:
 
 
 @lru_cache(maxsize=4096)
-def pattern_keys(source: str, flags: int = 0, first_chars: bool = True) -> Keys | None:
+def pattern_keys(source: str, flags: int = 0, first_chars: bool = True, soft_cap: int = 256) -> Keys | None:
     """The keys of the lines a pattern matches from their start, or None
     when any line may match it. ``first_chars``: the pattern reads the
     line from its first character (not a label stripped of decoration)."""
@@ -333,7 +354,7 @@ def pattern_keys(source: str, flags: int = 0, first_chars: bool = True) -> Keys 
         parsed = sre_parse.parse(source, flags)
     except (re.error, OverflowError, RecursionError):
         return None
-    reader = _Reader(first_chars)
+    reader = _Reader(first_chars, soft_cap)
     try:
         reader.end_of_pattern(reader.sequence(list(parsed), {(None, "", "", 0)}))
     except (_Unkeyed, RecursionError):
@@ -402,7 +423,8 @@ def rule_keys(rule) -> Keys | None:
     for source, flags in sources:
         # A regex rule is searched for: only a pattern anchored at the
         # start tells the first word; the other kinds match from the start.
-        found = (pattern_keys(source, flags, first_chars) if rule.match != "regex" or anchored(source)
+        found = (pattern_keys(source, flags, first_chars, _STATES_SOFT_CAP.get(rule.match, 256))
+                 if rule.match != "regex" or anchored(source)
                  else None)
         if found is None:
             return None

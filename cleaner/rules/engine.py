@@ -114,6 +114,8 @@ def plan_removal(text: str, rules: tuple[Rule, ...] | list[Rule]) -> Plan:
     longest = max((r.max_length for r in rules), default=0)
     views = {i: Line(norms[i]) for i in sorted(whole | segmented)
              if 0 <= i < len(norms) and norms[i] and len(norms[i]) <= longest}
+    if found_lines is not None:
+        _note_words(views.items(), finder.word_lines)
     hits: dict[int, tuple[Rule, ...]] = {}
     marker_at: dict[int, list[Rule]] = {}
     starts: dict[int, list[Rule]] = {}
@@ -188,6 +190,13 @@ def plan_removal(text: str, rules: tuple[Rule, ...] | list[Rule]) -> Plan:
                     i = end
             i += 1
     return plan
+
+
+def _note_words(views, word_lines: set[int]) -> None:
+    """Tell each line whether it holds a word of some rule (the scan
+    looked for them in the whole text)."""
+    for i, view in views:
+        view.words = i in word_lines
 
 
 def _line_index(rules: tuple[Rule, ...]) -> RuleIndex:
@@ -277,6 +286,9 @@ def _segment_hits(rows: list[tuple[int, Line]], rules: RuleIndex, finder) -> dic
     norms = normalize_lines([part for _i, _line, parts in split for part in parts])
     found = finder.lines(norms)
     maybe = set(range(len(norms))) if found is None else found[0]
+    views = {k: Line(norm) for k, norm in enumerate(norms) if k in maybe and norm}
+    if found is not None:
+        _note_words(views.items(), finder.word_lines)
     result: dict[int, tuple[Rule, ...]] = {}
     start = 0
     for i, line, parts in split:
@@ -286,7 +298,7 @@ def _segment_hits(rows: list[tuple[int, Line]], rules: RuleIndex, finder) -> dic
             continue
         matched: list[Rule] = []
         for k in indexes:
-            rule = rules.first(Line(norms[k]), protect=False) if norms[k] else None
+            rule = rules.first(views[k], protect=False) if norms[k] else None
             if rule is None:
                 break
             if rule not in matched:

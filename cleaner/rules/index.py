@@ -77,7 +77,7 @@ class RuleIndex:
                 for rules in self._by_first.values():
                     for rule in rules:
                         found[id(rule)] = rule
-        if self._words[True]:
+        if self._words[True] and line.words is not False:
             # The form folding rules read, lower case as IGNORECASE compares
             # ("ı" and "ſ" match "i" and "s" there; lower() keeps them).
             text = ignorecase_ascii(line.stripped.lower())
@@ -85,7 +85,7 @@ class RuleIndex:
                 if word in text:
                     for rule in rules:
                         found[id(rule)] = rule
-        for table in (self._words[False], self._chars):
+        for table in ((self._words[False] if line.words is not False else {}), self._chars):
             for word, rules in table.items():
                 if word in line.norm:
                     for rule in rules:

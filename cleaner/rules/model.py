@@ -98,7 +98,7 @@ class Line:
     """One line prepared once for every rule: normalized, its label (without
     decoration) and their case/diacritic-folded forms."""
 
-    __slots__ = ("norm", "ascii", "_prose", "_edge", "_stripped", "_forms", "_key")
+    __slots__ = ("norm", "ascii", "_prose", "_edge", "_stripped", "_forms", "_key", "words")
 
     def __init__(self, norm: str, prose: bool | None = None):
         self.norm = norm
@@ -106,6 +106,7 @@ class Line:
         self._prose = prose
         self._edge = self._stripped = self._key = None
         self._forms: dict = {}
+        self.words: bool | None = None  # whether it holds some rule's word (None: not known)
 
     @property
     def key(self) -> str:

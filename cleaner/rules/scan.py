@@ -18,7 +18,7 @@ import re
 from functools import lru_cache
 
 from ..regex_tree import class_item, sre_constants
-from .clues import Keys, _nullable, _parsed, anchored, composed_with, heads, line_key, pattern_clue, rule_keys
+from .clues import Keys, _nullable, _parsed, anchored, composed_with, heads, line_key, pattern_clue, rule_keys, word_key
 from .model import KINDS, Rule, _TrustedPattern
 from .text import COMBINING, DECORATION, ascii_folded, strip_marks, strip_marks_text
 
@@ -50,6 +50,7 @@ class LineFinder:
             for rule in rules)
         self._compiled = False
         self._seen = 0  # lines looked at before the scans were compiled
+        self.word_lines: set[int] = set()  # of the last call to ``lines``
         self.plain_words: list[str] = []
         self.folded_words: list[str] = []
 
@@ -104,7 +105,7 @@ class LineFinder:
                     words[rule.fold].update(clue.words)
                     if clue.chars or clue.last_chars:
                         checks.append((re.compile(source, re.IGNORECASE if rule.fold else 0), rule.fold, longest,
-                                       sorted(clue.chars), _edge_scan(clue.last_chars, "(?=\n)")))
+                                       sorted(clue.chars), _edge_scan(clue.last_chars, first=False)))
                 elif _LINE_BOUND.search(source):
                     self.every_line = True
                 elif anchored(source):
@@ -118,9 +119,10 @@ class LineFinder:
             (casefolded if folds else plain).append(
                 (_guarded(rf"{_LEFT}(?:{'|'.join(alternatives)}){_RIGHT}(?=\n)", False), longest))
         self._sources = (casefolded, plain, stripped, searches)
-        self._key_test = keys.key_test()
-        self._head_hits: dict[str, bool] = {}
-        self._first_scan = _edge_scan(keys.first_chars, "", "\n")
+        self._key_test, self._first_word_test = keys.key_test(), keys.first_word_test()
+        self._head_hits: dict[tuple[str, str], bool] = {}
+        self._first_word_hits: dict[str, bool] = {}
+        self._first_scan = _edge_scan(keys.first_chars, first=True)
         self._checks = checks
         self.plain_words = sorted(words[False])
         self.folded_words = sorted(words[True])
@@ -158,8 +160,11 @@ class LineFinder:
         self._find_by_edges(text, norms, found)
         _scan(self.plain, text, found, True)
         _scan(self.plain_search, text, found, False)
+        # The lines that hold some rule's word: the others need not be
+        # looked at for words again (Line.words).
+        self.word_lines: set[int] = set()
         for word in self.plain_words:
-            _find_all(text, word, found)
+            _find_all(text, word, self.word_lines)
         if self.casefolded is not None:
             folded = text.casefold()
             pattern = self.casefolded
@@ -175,7 +180,8 @@ class LineFinder:
         if self.folded_words:
             folded = ascii_folded(text)
             for word in self.folded_words:
-                _find_all(folded, word.encode(), found)
+                _find_all(folded, word.encode(), self.word_lines)
+        found |= self.word_lines
         return found, segmented
 
     def _find_by_edges(self, text: str, norms: list[str], found: set[int]) -> None:
@@ -183,36 +189,68 @@ class LineFinder:
         first character some rule's match starts with, or that hold the
         rare or last character some pattern needs and match it."""
         hits, key_test = self._head_hits, self._key_test
+        first_hits, first_word_test = self._first_word_hits, self._first_word_test
         if len(hits) > 100_000:
             hits.clear()
-        for index, head in enumerate(heads(text)):
+        if len(first_hits) > 100_000:
+            first_hits.clear()
+        marks = COMBINING.search(text) is not None
+        for index, head in enumerate(heads(text, marks)):
+            viable = first_hits.get(head[0])
+            if viable is None:
+                viable = first_hits[head[0]] = first_word_test(word_key(head[0]))
+            if not viable:
+                continue
             hit = hits.get(head)
             if hit is None:
                 hit = hits[head] = key_test(line_key(head))
             if hit:
                 found.add(index)
-        _scan(self._first_scan, text, found, True)
+        if self._first_scan is not None:
+            self._first_scan.find(text, found, marks)
         for pattern, fold, longest, chars, last_scan in self._checks:
             maybe: set[int] = set()
             for char in chars:
                 _find_all(text, char, maybe)
-            _scan(last_scan, text, maybe, False)
+            if last_scan is not None:
+                last_scan.find(text, maybe, marks)
             for index in maybe - found:
                 norm = norms[index]
                 if len(norm) <= longest and pattern.search(strip_marks(norm) if fold else norm):
                     found.add(index)
 
 
-def _edge_scan(chars, after: str, before: str = "") -> re.Pattern[str] | None:
-    """A scan for the lines that start (``before`` "\\n") or end (``after``
-    a look-ahead for "\\n") with one of ``chars``, as rules read them:
-    also with a character that holds one once its diacritics are gone, or
-    with a combining mark."""
-    if not chars:
-        return None
-    every = set(chars).union(*(composed_with(char) for char in chars))
-    digits = r"\d" if "0" in every else ""  # clues name every digit "0"
-    return re.compile(f"{before}[{''.join(map(re.escape, sorted(every)))}{digits}{COMBINING.pattern[1:-1]}]{after}")
+class _EdgeScan:
+    """The lines that start (``first``) or end with one of some characters
+    as rules read them: also with a character that holds one once its
+    diacritics are gone, or with a combining mark."""
+
+    def __init__(self, chars, first: bool):
+        self.first = first
+        every = set(chars).union(*(composed_with(char) for char in chars))
+        digits = "0" in every  # clues name every digit "0"
+        # Without a combining mark or a digit among them, each character
+        # is found with str.find (next to "\n"), far faster than a class.
+        self.chars = None if digits else sorted(every)
+        listed = "".join(map(re.escape, sorted(every))) + (r"\d" if digits else "")
+        edge = f"[{listed}{COMBINING.pattern[1:-1]}]"
+        self.pattern = re.compile(f"\n{edge}" if first else f"{edge}(?=\n)")
+
+    def find(self, text: str, found: set[int], marks: bool) -> None:
+        """``marks``: whether the text holds a combining mark."""
+        if marks or self.chars is None:
+            _scan(self.pattern, text, found, self.first)
+        elif self.first:
+            for char in self.chars:
+                # the "\n" found is the one before the line: counted one short
+                _find_all(text, "\n" + char, found, shift=1)
+        else:
+            for char in self.chars:
+                _find_all(text, char + "\n", found)
+
+
+def _edge_scan(chars, first: bool) -> _EdgeScan | None:
+    return _EdgeScan(chars, first) if chars else None
 
 
 @lru_cache(maxsize=64)
@@ -264,9 +302,11 @@ def _scan(pattern: re.Pattern[str] | None, text: str, found: set[int], at_start:
             position += 1
 
 
-def _find_all(text: str | bytes, word: str | bytes, found: set[int]) -> None:
+def _find_all(text: str | bytes, word: str | bytes, found: set[int], shift: int = 0) -> None:
+    """Add the line of every place ``word`` is found in ``text`` (lines
+    after a "\\n" at the start; ``shift`` more "\\n" come before ``text``)."""
     newline = b"\n" if isinstance(text, bytes) else "\n"
-    position, line, counted = 0, 0, 0
+    position, line, counted = 0, shift, 0
     while (start := text.find(word, position)) >= 0:
         line += text.count(newline, counted, start)
         counted = start
