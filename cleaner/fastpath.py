@@ -22,6 +22,7 @@ stays exact when ftfy's table changes.
 from __future__ import annotations
 
 import re
+import unicodedata
 from bisect import bisect_right
 from functools import lru_cache
 
@@ -247,3 +248,19 @@ def lines_ftfy_may_change(text: str) -> list[int]:
     for start, end in spans:
         found.update(range(bisect_right(newlines, start), bisect_right(newlines, max(start, end - 1)) + 1))
     return sorted(found)
+
+
+# The last text found NFC, kept alive so that its id stays its own: the
+# chrome stage and normalization ask about the same long text in turn.
+_LAST_NFC: list[str] = [""]
+
+
+def is_nfc(text: str) -> bool:
+    """``unicodedata.is_normalized("NFC", text)``, remembered for the last
+    text that was."""
+    if text is _LAST_NFC[0]:
+        return True
+    if unicodedata.is_normalized("NFC", text):
+        _LAST_NFC[0] = text
+        return True
+    return False

@@ -7,6 +7,8 @@ import re
 import unicodedata
 from functools import lru_cache
 
+from ..fastpath import is_nfc
+
 
 _ODD_SPACES = "\u00a0\u2000-\u200b\u202f\u205f\u3000\ufeff"
 _SPACES = re.compile(rf"[\s{_ODD_SPACES}]+")
@@ -51,7 +53,7 @@ def normalize_joined(text: str) -> list[str]:
     odd = _INVISIBLE_OR_SPACE.search(text) is not None
     if odd:
         text = _INVISIBLE.sub("", text)
-    if not unicodedata.is_normalized("NFC", text):
+    if not is_nfc(text):
         text = unicodedata.normalize("NFC", text)
     if odd:
         text = _OTHER_SPACES.sub(" ", text)

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from .. import vietnamese
 from ..config import Config
 from ..document import Document
+from ..fastpath import is_nfc
 
 STAGE = "normalize"
 
@@ -21,7 +22,7 @@ def _line_endings(text: str) -> str:
 
 
 def _nfc(text: str) -> str:
-    return text if unicodedata.is_normalized("NFC", text) else unicodedata.normalize("NFC", text)
+    return text if is_nfc(text) else unicodedata.normalize("NFC", text)
 
 
 # Ð (U+00D0, Icelandic eth) and ð typed for Đ/đ. Only inside words that are
