@@ -88,6 +88,7 @@ def units(sources: list[Source], config: Config) -> Iterator[list[Source] | Sour
 
 
 WARM_BYTES = 8 * 1024**2  # inputs in all before the rules are compiled ahead of the workers
+WARM_SAMPLES, WARM_SAMPLE_BYTES = 3, 64 * 1024  # files read for their rule sets, and how much of each
 
 
 def _warm_rules(sources: list[Source], config: Config) -> None:
@@ -106,11 +107,20 @@ def _warm_rules(sources: list[Source], config: Config) -> None:
         return
     from .rules.engine import prepare, rules_for
 
-    samples = ("Người dân địa phương đã được hỗ trợ kịp thời.", "The people of the town were told of the news.")
-    for sample in samples:  # the rule sets of the two built-in languages
-        rules = rules_for(config, sample, None)
-        if rules:
+    # The rule sets of the first files (their language, their site): a
+    # corpus is mostly of one kind, and each set costs a few tenths of a
+    # second here, before any worker starts.
+    prepared: set = set()
+    for source in sources[:WARM_SAMPLES]:
+        try:
+            with open(source.path, "rb") as handle:
+                sample = handle.read(WARM_SAMPLE_BYTES).decode("utf-8", errors="replace")
+        except (OSError, ValueError):
+            continue
+        rules = rules_for(config, sample, source.path)
+        if rules and rules not in prepared:
             prepare(rules)
+            prepared.add(rules)
 
 
 def run_ordered(sources: list[Source], config: Config, mode, cache, stop=None) -> Iterator:

@@ -548,3 +548,21 @@ def test_jsonl_records_get_their_sites_rules(tmp_path):
     result = runner.invoke(app, ["clean", "--jsonl", "--no-cache", "--workers", "1", "--site-field", "page",
                                  str(source)])
     assert [json.loads(line)["text"] for line in result.stdout.splitlines()][2] == body + "\n"
+
+
+def test_rules_are_built_before_workers_fork_for_the_files_at_hand(tmp_path, monkeypatch):
+    """A big run builds the rule set of its first files (language, site)
+    in the parent, so that forked workers inherit it."""
+    from cleaner import parallel
+    from cleaner.files import Source
+    from cleaner.rules.engine import rules_for
+    from cleaner.rules.scan import finder_for
+
+    path = tmp_path / "vnexpress.net" / "a.txt"
+    path.parent.mkdir()
+    path.write_text("Người dân địa phương đã được hỗ trợ kịp thời sau trận lũ.\n", encoding="utf-8")
+    monkeypatch.setattr(parallel, "WARM_BYTES", 0)
+    config = Config()
+    parallel._warm_rules([Source(str(path), "a.txt")], config)
+    rules = rules_for(config, path.read_text(encoding="utf-8"), str(path))
+    assert finder_for(rules)._compiled
