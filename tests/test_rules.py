@@ -434,7 +434,28 @@ def test_ignorecase_extra_letters_are_those_of_re():
                   and re.match("[a-z]", chr(c), re.IGNORECASE) and not chr(c).lower().isascii())
     assert extra == IGNORECASE_EXTRA
     # The folded text rules' words are looked for in holds their letter.
-    assert all(re.fullmatch(chr(b), c, re.IGNORECASE) for c in extra for b in ascii_folded(c))
+    from cleaner.rules.text import _ascii_folded_by_nfd
+    for fold in (ascii_folded, _ascii_folded_by_nfd):
+        assert all(re.fullmatch(chr(b), c, re.IGNORECASE) for c in extra for b in fold(c))
+
+
+def test_both_folded_forms_hold_every_word_the_stripped_text_does():
+    import random
+    from cleaner.rules.text import _ascii_folded_by_nfd, ascii_folded, strip_marks
+    rng = random.Random(0)
+    words = ["binh luan", "y kien", "all rights reserved", "sao chep", "ghi ro nguon"]
+    for _ in range(2000):
+        noise = "".join(chr(rng.choice([rng.randint(32, 126), rng.randint(0xC0, 0x24F), rng.randint(0x1EA0, 0x1EF9),
+                                         0x300, 0x301, 0x131, 0x17F, 0x130, 0x212A, 0x4E2D, 10]))
+                        for _ in range(rng.randint(0, 30)))
+        text = noise + " " + rng.choice(["Bình luận", "Ý KIẾN", "AlL RıGHTS ReSERVED", "ſao chép", "x"]) + noise[:5]
+        stripped = strip_marks(text).lower().replace("ı", "i").replace("ſ", "s")
+        for fold in (ascii_folded, _ascii_folded_by_nfd):
+            folded = fold(text)
+            assert folded.count(b"\n") == text.count("\n")
+            for word in words:
+                if word in stripped:
+                    assert word.encode() in folded, (text, word, fold)
 
 
 def test_prepare_compiles_what_workers_inherit():
@@ -511,3 +532,17 @@ def test_clue_reader_keys():
         found = set()
         _EdgeScan({"#", "≯"}, first=True).find("\n#a\nb\n≯c\n", found, marks)
         assert found == {0, 2}
+
+
+def test_builtin_pack_patterns_are_safe_and_compile():
+    """The built-in packs' patterns are compiled when first used, without
+    the load-time safety check user rule files get: here they get both."""
+    from cleaner.rules.model import check_regex_safety
+    from cleaner.rules.text import strip_marks
+    for rule in load_rules(("generic", "vi-news", "en-news")):
+        if rule.match == "regex":
+            for pattern in rule.patterns:
+                check_regex_safety(strip_marks(pattern) if rule.fold else pattern)
+        for variant in rule._compiled[0].values():
+            if hasattr(variant, "_compiled"):
+                variant._compiled()  # compiles, or raises re.error

@@ -13,7 +13,7 @@ from .index import RuleIndex, index_for
 from .scan import SEGMENTED_MAX, finder_for
 from .loader import load_named, pack_names_for, parse_inline
 from .model import LINE_KINDS, Line, Rule, site_matches
-from .text import ascii_folded, detect_language, is_body_paragraph, normalize_joined, normalize_lines
+from .text import detect_language, fold_table, is_body_paragraph, normalize_joined, normalize_lines
 
 STAGE = "chrome"
 # A line such as "04:12 PM 17/03/2022 | Lượt xem: 1447 | In bài viết |" is
@@ -213,7 +213,7 @@ def prepare(rules: tuple[Rule, ...]) -> None:
     index_for(tuple(r for r in rules if r.match == "tail-marker"))
     index_for(tuple(r for r in rules if r.match == "block"))
     if finder.folded_words:
-        ascii_folded("\n")
+        fold_table()  # a big run: numpy folds the text for the rules' words
 
 
 def _fire_marker(plan: Plan, rule: Rule, i: int, first: int, last: int, norms: list[str],

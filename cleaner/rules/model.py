@@ -153,16 +153,30 @@ BUILTIN_PACKS = Path(__file__).resolve().parent / "packs"
 
 class _TrustedPattern:
     """A stdlib pattern with the ``regex`` module's ``search(..., timeout=)``
-    signature, for the built-in packs."""
+    signature, compiled when first used: for the built-in packs (reviewed
+    and tested) and the patterns built from a rule's phrases. Most rules
+    never meet a line their clues let through (cleaner.rules.clues), and
+    compiling every pattern took a tenth of a second per process."""
 
-    __slots__ = ("_pattern", "pattern")
+    __slots__ = ("pattern", "flags", "_pattern")
 
-    def __init__(self, pattern: re.Pattern[str]):
-        self._pattern = pattern
-        self.pattern = pattern.pattern
+    def __init__(self, pattern: str, flags: int = 0):
+        self.pattern, self.flags = pattern, flags
+        self._pattern: re.Pattern[str] | None = None
+
+    def _compiled(self) -> re.Pattern[str]:
+        if self._pattern is None:
+            self._pattern = re.compile(self.pattern, self.flags)
+        return self._pattern
 
     def search(self, text: str, timeout: float | None = None):
-        return self._pattern.search(text)
+        return self._compiled().search(text)
+
+    def match(self, text: str):
+        return self._compiled().match(text)
+
+    def fullmatch(self, text: str):
+        return self._compiled().fullmatch(text)
 
 
 def compile_rule(rule: Rule) -> Rule:
@@ -170,14 +184,15 @@ def compile_rule(rule: Rule) -> Rule:
     a diacritic-free variant); raises re.error / ValueError."""
     if rule.match == "regex":
         patterns = [strip_marks(p) if rule.fold else p for p in rule.patterns]
-        for pattern in patterns:
-            check_regex_safety(pattern)
         joined = "|".join(f"(?:{p})" for p in patterns)
         if rule.origin.startswith(str(BUILTIN_PACKS)):
-            # Our own packs are reviewed and tested: the stdlib engine, several
-            # times faster here, needs no time limit.
-            compiled = _TrustedPattern(re.compile(joined, re.IGNORECASE if rule.fold else 0))
+            # Our own packs are reviewed and tested (tests/test_rules.py runs
+            # check_regex_safety on them): the stdlib engine, several times
+            # faster here, needs no time limit.
+            compiled = _TrustedPattern(joined, re.IGNORECASE if rule.fold else 0)
         else:
+            for pattern in patterns:
+                check_regex_safety(pattern)
             compiled = regex.compile(joined, regex.IGNORECASE if rule.fold else 0)
         variants = {False: compiled, True: compiled}
     else:
@@ -206,15 +221,15 @@ def _compile_labels(rule: Rule, folded: bool):
     if kind == "counter":
         labels = trie_pattern(forms(True))
         units = "lượt|lần|người|luot|lan|nguoi|views?|times"
-        return re.compile(rf"(?:(?:{labels})\s*[:：]?\s*(?:{NUMBER})(?:\s*(?:{units}))?"
-                          rf"|(?:{NUMBER})\s*(?:{labels}))")
+        return _TrustedPattern(rf"(?:(?:{labels})\s*[:：]?\s*(?:{NUMBER})(?:\s*(?:{units}))?"
+                               rf"|(?:{NUMBER})\s*(?:{labels}))")
     if kind == "phrase-set":
         phrases = trie_pattern(forms(False))
         gap = _GAP + (rf"(?:(?:{NUMBER}){_GAP})?" if rule.numbers else "")
-        return re.compile(rf"{gap}(?:(?:{phrases}){gap})+\Z")
+        return _TrustedPattern(rf"{gap}(?:(?:{phrases}){gap})+\Z")
     if kind == "prefix":
         labels = trie_pattern(forms(False))
-        return re.compile(rf"(?:{labels})(?=\s*(?:$|[:：>»›|\-–—(\[]))")
+        return _TrustedPattern(rf"(?:{labels})(?=\s*(?:$|[:：>»›|\-–—(\[]))")
     return frozenset(forms(True))
 
 

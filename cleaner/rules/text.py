@@ -4,6 +4,7 @@ for matching, and the jusText-style prose test that protects body text."""
 from __future__ import annotations
 
 import re
+import sys
 import unicodedata
 from functools import lru_cache
 
@@ -234,22 +235,37 @@ def ignorecase_ascii(text: str) -> str:
 def ascii_folded(text: str) -> bytes:
     """``text`` as rules that ignore case and diacritics read it, for
     finding ASCII words in it: without diacritics, lower case, "ı" and "ſ"
-    as "i" and "s" (as IGNORECASE compares them), one byte per character;
-    a character that does not become ASCII is "\\x01"."""
+    as "i" and "s" (as IGNORECASE compares them), one byte per ASCII
+    character; the other characters are "\\x01" or left out (either way
+    no word is lost, and the lines keep their "\\n")."""
+    if _FOLDED[0] < NUMPY_FOLD_AFTER and "numpy" not in sys.modules:
+        # Until a process has folded a few MB, importing numpy (0.1 s)
+        # costs more than it saves: NFD, and the marks left out as non-ASCII.
+        _FOLDED[0] += len(text)
+        return _ascii_folded_by_nfd(text)
     try:
         import numpy
         codes = numpy.frombuffer(text.encode("utf-32-le"), dtype=numpy.uint32)
     except (ImportError, UnicodeEncodeError):  # no numpy; lone surrogates
         return ignorecase_ascii(strip_marks.__wrapped__(text).lower()).encode("ascii", "replace")
     # Beyond the BMP nothing becomes ASCII (U+FFFF is "\x01").
-    mapped = _ascii_fold_table()[numpy.minimum(codes, 0xFFFF)]
+    mapped = fold_table()[numpy.minimum(codes, 0xFFFF)]
     if not mapped.all():  # combining marks go
         mapped = mapped[mapped != 0]
     return mapped.tobytes()
 
 
+def _ascii_folded_by_nfd(text: str) -> bytes:
+    bare = text.replace("đ", "d").replace("Đ", "D").replace("ı", "i").replace("ſ", "s")
+    return unicodedata.normalize("NFD", bare).encode("ascii", "ignore").lower()
+
+
+NUMPY_FOLD_AFTER = 4_000_000  # characters
+_FOLDED = [0]  # characters folded without numpy in this process
+
+
 @lru_cache(maxsize=1)
-def _ascii_fold_table():
+def fold_table():
     """For each BMP character its byte in ``ascii_folded`` (0: none)."""
     import numpy
     table = numpy.ones(0x10000, dtype=numpy.uint8)
