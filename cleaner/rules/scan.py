@@ -1,15 +1,17 @@
-"""Find, in a few scans of a whole document, the lines some rule may match.
+"""Find, in a few passes over a whole document, the lines some rule may match.
 
 Trying the rules line by line costs a handful of regex calls per line, and
-most lines of most documents match nothing. Here each rule becomes part of
-a few combined patterns, each run over the whole text in one form (the
-lines normalized; casefolded; without diacritics), and only the lines these
-scans point at are tried rule by rule (cleaner.rules.index). A scan may
-point at a line no rule matches, never miss one that some rule does: the
-patterns are the rules' own, joined and applied to the same forms of the
-lines, or weaker necessary conditions (a word every match contains). A rule
-that cannot be made into such a scan (a user's pattern, a negative
-look-around) makes every line a candidate, as before.
+most lines of most documents match nothing. Here each pattern's clue
+(cleaner.rules.clues) is looked for in the whole text at once: the first
+two words of every line come out of one regex pass and are looked up; the
+first or last characters and rare characters some patterns need are found
+with ``str.find`` (and the lines that have them tried with the pattern);
+the words some patterns need are found in the text folded to ASCII. Only
+the lines found are tried rule by rule (cleaner.rules.index). A pattern
+without a clue becomes part of a few combined patterns run over the text
+in the form it reads (casefolded, or without diacritics). A pass may point
+at a line no rule matches, never miss one that some rule does. A user's
+pattern (its own engine and time limit) makes every line a candidate.
 """
 
 from __future__ import annotations
