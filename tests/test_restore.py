@@ -79,10 +79,62 @@ def test_final_question_mark_is_kept_when_the_word_is_complete():
 
 
 def test_unresolvable_tokens_are_kept_and_reported():
-    doc = restored("H?ND t?nh ?ã h?p.")
+    doc = restored("Wroc?aw t?nh ?ã h?p.")
     unresolved = [c for c in doc.changes if c.kind == "lossy-unresolved"]
-    assert [(c.before, c.after) for c in unresolved] == [("H?ND", "H?ND")]
-    assert doc.text.startswith("H?ND tỉnh đã họp")
+    assert [(c.before, c.after) for c in unresolved] == [("Wroc?aw", "Wroc?aw")]
+    assert doc.text.startswith("Wroc?aw tỉnh đã họp")
+
+
+@pytest.mark.parametrize("text, expected", [
+    # Vietnamese acronyms keep Đ as their only letter outside ASCII
+    ("H?ND t?nh ?ã h?p.", "HĐND tỉnh đã họp."),
+    ("Quy ??nh s? 89-Q?/TW c?a B? Chính tr?", "Quy định số 89-QĐ/TW của Bộ Chính trị"),
+    ("Ngh? quy?t 01-NQ/?UK và TCCS? gi? v?ng", "Nghị quyết 01-NQ/ĐUK và TCCSĐ giữ vững"),
+    ("Th\ufffd\ufffdng tr\ufffdc H\ufffdND t\ufffdnh", "Thường trực HĐND tỉnh"),
+    # a final "?" that may be a question mark stays one
+    ("Có ph?i UBND? Không.", "Có phải UBND? Không."),
+])
+def test_acronyms_restore_a_hidden_letter_as_d_with_stroke(text, expected):
+    assert restored(text).text == expected
+
+
+@pytest.mark.parametrize("kind", ["cp1252", "ascii"])
+def test_tokens_without_letters_of_their_own_follow_capitals_around(kind):
+    # "?" (Ở) and "??" (ĐỂ) show no letter, "H?" a single capital: in a
+    # heading in capitals they are in capitals too
+    text = "NGƯỜI DÂN Ở HÀ NỘI ĐỂ Ý ĐẾN GIÁ XĂNG"
+    doc = restored("Tôi ?i h?c.\n" + text.encode(kind, errors="replace").decode(kind))
+    heading = doc.text.split("\n")[1]
+    assert heading == heading.upper() and "Ở" in heading
+    if kind == "cp1252":
+        assert heading == text
+    # acronyms and lowercase words around say nothing of the kind
+    assert restored("Th??ng tr?c H?ND ? TP HCM").text == "Thường trực HĐND ở TP HCM"
+    assert restored("Ng??i dân ? Hà N?i").text == "Người dân ở Hà Nội"
+
+
+def test_a_title_case_heading_capitalizes_hidden_first_letters():
+    # every visible word capitalized, five or more: a heading in Title Case
+    doc = restored("Tôi ?i h?c.\nNâng Cao Ch?t L??ng Công Tác Xây D?ng ??ng Và ??i M?i")
+    assert doc.text.split("\n")[1] == "Nâng Cao Chất Lượng Công Tác Xây Dựng Đảng Và Đổi Mới"
+    # prose with a lowercase word keeps deciding word by word
+    assert restored("Nâng cao ch?t l??ng công tác xây d?ng ??i ng?").text == (
+        "Nâng cao chất lượng công tác xây dựng đội ngũ")
+
+
+def test_two_replacement_characters_amid_lowercase_words_are_a_syllable():
+    # "\ufffd\ufffd" may be a Chinese word ("chữ Hán: \ufffd\ufffd\ufffd"), but between
+    # lowercase words it is a lost syllable
+    doc = restored("k\ufffdt tinh các khoáng v\ufffdt \ufffd\ufffd hình thành các lo\ufffdi \ufffdá")
+    assert doc.text == "kết tinh các khoáng vật để hình thành các loại đá"
+    assert restored("ch\ufffd Hán: \ufffd\ufffd\ufffd, Hán Vi\ufffdt").text == "chữ Hán: \ufffd\ufffd\ufffd, Hán Việt"
+
+
+def test_case_contexts_are_weighed_below_full_strength(model):
+    # both neighbours' case contexts are counted from the same uses as the
+    # word's habit: each adds only part of its log-odds ratio
+    from cleaner.restore import model as model_module
+    assert 0 < model_module.CASE_NEXT_WEIGHT <= model_module.CASE_PREVIOUS_WEIGHT < 1
 
 
 def test_min_confidence_leaves_uncertain_tokens():

@@ -99,12 +99,13 @@ def word_id(vocab: Vocabulary, word: str) -> int:
     return vocab.ids.get(key, 0) if key else 0
 
 
-def apply_case(token: str, lower: str, capital_first: bool) -> str:
+def apply_case(token: str, lower: str, capital_first: bool, capitals: bool = False) -> str:
     """``lower`` written with ``token``'s case pattern. Hidden letters take
     the case of the word (all caps stays all caps); a hidden first letter
-    is a capital when ``capital_first``."""
+    is a capital when ``capital_first``. ``capitals``: the words around are
+    in capitals, so every hidden letter is one too."""
     letters = [i for i, c in enumerate(token) if c not in DAMAGE and c.isalpha()]
-    all_caps = bool(letters) and all(token[i].isupper() for i in letters) and (
+    all_caps = capitals or bool(letters) and all(token[i].isupper() for i in letters) and (
         len(letters) >= 2 or letters[0] != 0)
     out = []
     for i, (seen, letter) in enumerate(zip(token, lower)):
