@@ -250,17 +250,18 @@ def lines_ftfy_may_change(text: str) -> list[int]:
     return sorted(found)
 
 
-# The last text found NFC, kept alive so that its id stays its own: the
-# chrome stage and normalization ask about the same long text in turn.
-_LAST_NFC: list[str] = [""]
+# The last few texts found NFC, kept alive so that their ids stay their
+# own: the chrome stage and normalization ask about the same long text.
+_KNOWN_NFC: list[str] = []
 
 
 def is_nfc(text: str) -> bool:
     """``unicodedata.is_normalized("NFC", text)``, remembered for the last
-    text that was."""
-    if text is _LAST_NFC[0]:
+    few texts that were."""
+    if any(text is known for known in _KNOWN_NFC):
         return True
     if unicodedata.is_normalized("NFC", text):
-        _LAST_NFC[0] = text
+        _KNOWN_NFC.append(text)
+        del _KNOWN_NFC[:-4]
         return True
     return False
