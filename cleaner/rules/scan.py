@@ -36,7 +36,7 @@ _SEGMENT = re.compile(rf"\n(?=[^\n]{{0,{SEGMENTED_MAX}}}\n)[^\n]*?(?:[|•·]|\s
 # Constructs whose meaning changes when the line is followed by "\n"
 # instead of ending the text.
 _LINE_BOUND = re.compile(r"\\[AZ]|\(\?<?!")
-COMPILE_AFTER_LINES = 5000  # lines tried rule by rule before the scans are compiled
+COMPILE_AFTER_LINES = 1000  # lines tried rule by rule before the scans are compiled
 
 
 class LineFinder:
