@@ -37,6 +37,7 @@ _SEGMENT = re.compile(rf"\n(?=[^\n]{{0,{SEGMENTED_MAX}}}\n)[^\n]*?(?:[|•·]|\s
 # instead of ending the text.
 _LINE_BOUND = re.compile(r"\\[AZ]|\(\?<?!")
 COMPILE_AFTER_LINES = 1000  # lines tried rule by rule before the scans are compiled
+HIT_CACHE = 20_000  # first words (and pairs) remembered as keys or not; then forgotten
 
 
 class LineFinder:
@@ -192,9 +193,9 @@ class LineFinder:
         rare or last character some pattern needs and match it."""
         hits, key_test = self._head_hits, self._key_test
         first_hits, first_word_test = self._first_word_hits, self._first_word_test
-        if len(hits) > 100_000:
+        if len(hits) > HIT_CACHE:
             hits.clear()
-        if len(first_hits) > 100_000:
+        if len(first_hits) > HIT_CACHE:
             first_hits.clear()
         marks = COMBINING.search(text) is not None
         for index, head in enumerate(heads(text, marks)):
@@ -218,7 +219,9 @@ class LineFinder:
                 last_scan.find(text, maybe, marks)
             for index in maybe - found:
                 norm = norms[index]
-                if len(norm) <= longest and pattern.search(strip_marks(norm) if fold else norm):
+                # (not through strip_marks' cache: these lines seldom repeat, and
+                # long ones would fill it)
+                if len(norm) <= longest and pattern.search(strip_marks.__wrapped__(norm) if fold else norm):
                     found.add(index)
 
 
