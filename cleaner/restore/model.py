@@ -61,6 +61,7 @@ def quantize(log10: np.ndarray) -> np.ndarray:
 
 
 _ABSENT = 255  # "no such bigram" in the dense bigram table
+DENSE_AFTER = 200_000  # bigram scores looked up before the dense table is built
 _DEQUANT = (-np.arange(256, dtype=np.float64) * QUANT_STEP).astype(np.float32)
 
 
@@ -247,7 +248,8 @@ class NgramModel:
     def load(cls, path: str | Path) -> "NgramModel":
         try:
             with np.load(path, allow_pickle=False) as data:
-                arrays = {name: data[name] for name in data.files}
+                keys = _stored_keys(Path(path), data)
+                arrays = {name: data[name] for name in data.files if not (name == "keys" and keys is not None)}
         except (OSError, ValueError, zipfile.BadZipFile, EOFError) as exc:
             raise ModelError(f"{path}: not a readable model ({exc})") from None
         try:
@@ -264,7 +266,8 @@ class NgramModel:
             if "vocab_alt" in arrays:
                 vocab.alternates = arrays["vocab_alt"].tobytes().decode().split("\n")
             model = cls(meta, vocab, dequantize(arrays["logp1"]), dequantize(arrays["bow1"]),
-                        _keys(arrays["keys"]), arrays["logp"], arrays["bow"], arrays["capital"],
+                        _keys(arrays["keys"]) if keys is None else keys, arrays["logp"], arrays["bow"],
+                        arrays["capital"],
                         arrays.get("case_keys", np.zeros(0, np.uint64)),
                         arrays.get("case_share", np.zeros(0, np.uint8)),
                         arrays.get("case_count", np.zeros(0, np.uint8)),
@@ -291,12 +294,17 @@ class NgramModel:
         start, end = bounds[n]
         return start, self.keys[start:end]
 
-    def _bigram_table(self) -> np.ndarray | None:
+    def _bigram_table(self, rows: int) -> np.ndarray | None:
         """Every bigram's quantized log10 probability in a dense (previous
         id, id) table, :data:`_ABSENT` where there is none: the most
-        frequent look-up becomes plain indexing. Built on first use."""
+        frequent look-up becomes plain indexing. Built once ``rows`` scores
+        in all have come (the table takes tens of MB: a corpus with a few
+        damaged words does not need it)."""
         table = self.__dict__.get("_dense")
         if table is None:
+            scored = self.__dict__["_scored"] = self.__dict__.get("_scored", 0) + rows
+            if scored < DENSE_AFTER:
+                return None
             size = len(self.vocab)
             if size > 12_000:
                 self.__dict__["_dense"] = False
@@ -371,7 +379,7 @@ class NgramModel:
         rows = np.arange(len(word))
         w = word.astype(np.uint64)
         found = {}
-        dense = self._bigram_table() if self.logp_b is None else None
+        dense = self._bigram_table(len(word)) if self.logp_b is None else None
         for n in range(2, top + 1):
             if n > 2:
                 total += bows[n - 1][parent]  # backed off from order n unless found
@@ -466,6 +474,46 @@ class NgramModel:
         s, c = len(history), len(words)
         parent = np.repeat(np.arange(s), c)
         return self.score(history, np.tile(np.asarray(words, np.int64), s), parent).reshape(s, c)
+
+
+_KEYS_BLOCK = 1 << 20  # keys decoded at a time
+
+
+def _stored_keys(path: Path, data) -> np.ndarray | None:
+    """The n-gram keys of a model whose ``keys`` member is stored
+    uncompressed as byte planes, decoded from the file a block at a time:
+    the whole planes, their transpose and the sums at once made the
+    restorer's memory peak at about twice its size. None: another layout
+    (then :func:`_keys` reads the member whole)."""
+    try:
+        info = data.zip.getinfo("keys.npy")
+    except (AttributeError, KeyError):
+        return None
+    if info.compress_type != zipfile.ZIP_STORED:
+        return None
+    with open(path, "rb") as raw:
+        raw.seek(info.header_offset)
+        local = raw.read(30)  # the member's local header: name and extra lengths at 26
+        name_length, extra_length = int.from_bytes(local[26:28], "little"), int.from_bytes(local[28:30], "little")
+        raw.seek(info.header_offset + 30 + name_length + extra_length)
+        version = np.lib.format.read_magic(raw)
+        read_header = np.lib.format.read_array_header_1_0 if version == (1, 0) else np.lib.format.read_array_header_2_0
+        shape, fortran, dtype = read_header(raw)
+        if dtype != np.uint8 or fortran or len(shape) != 2 or shape[0] != 8:
+            return None
+        start, count = raw.tell(), shape[1]
+        keys = np.empty(count, np.uint64)
+        carry = np.uint64(0)
+        for first in range(0, count, _KEYS_BLOCK):
+            last = min(first + _KEYS_BLOCK, count)
+            block = np.empty((last - first, 8), np.uint8)
+            for plane in range(8):
+                raw.seek(start + plane * count + first)
+                block[:, plane] = np.frombuffer(raw.read(last - first), np.uint8)
+            np.cumsum(block.view("<u8").ravel(), dtype=np.uint64, out=keys[first:last])
+            keys[first:last] += carry  # uint64 wraps as the whole sum would
+            carry = keys[last - 1]
+        return keys
 
 
 def _keys(stored: np.ndarray) -> np.ndarray:
