@@ -393,3 +393,24 @@ def test_url_query_is_no_reason_to_load_the_model(monkeypatch):
     monkeypatch.setattr(restore, "load_model", refuse)
     text = "Xem video tại https://www.example.com/videos/search?q=adulttermgoes nhé. Tại sao?\n"
     assert cleaner.clean_text(text).text == text
+
+
+def test_model_keys_decoded_in_blocks_are_the_stored_ones(monkeypatch):
+    """The shipped model's keys, decoded from the file a block at a time
+    (a lower memory peak), equal the member read whole."""
+    import numpy as np
+    from cleaner.restore import model as module
+    monkeypatch.setattr(module, "_KEYS_BLOCK", 100_003)  # blocks that do not divide the count
+    with np.load(module.SHIPPED) as data:
+        whole = module._keys(data["keys"])
+        blocks = module._stored_keys(module.SHIPPED, data)
+    assert blocks is not None and np.array_equal(whole, blocks)
+
+
+def test_dense_bigram_table_waits_for_enough_scores():
+    from cleaner.restore import model as module
+    model = module.load_model()
+    fresh = module.NgramModel.__new__(module.NgramModel)
+    fresh.__dict__.update({k: v for k, v in model.__dict__.items() if k not in ("_dense", "_scored")})
+    assert fresh._bigram_table(10) is None
+    assert fresh._bigram_table(module.DENSE_AFTER) is not None
