@@ -491,11 +491,18 @@ def _stored_keys(path: Path, data) -> np.ndarray | None:
         return None
     if info.compress_type != zipfile.ZIP_STORED:
         return None
+    try:
+        return _decode_stored_keys(path, info.header_offset)
+    except (OSError, ValueError):  # a layout this reader does not know: read it whole
+        return None
+
+
+def _decode_stored_keys(path: Path, header_offset: int) -> np.ndarray | None:
     with open(path, "rb") as raw:
-        raw.seek(info.header_offset)
+        raw.seek(header_offset)
         local = raw.read(30)  # the member's local header: name and extra lengths at 26
         name_length, extra_length = int.from_bytes(local[26:28], "little"), int.from_bytes(local[28:30], "little")
-        raw.seek(info.header_offset + 30 + name_length + extra_length)
+        raw.seek(header_offset + 30 + name_length + extra_length)
         version = np.lib.format.read_magic(raw)
         read_header = np.lib.format.read_array_header_1_0 if version == (1, 0) else np.lib.format.read_array_header_2_0
         shape, fortran, dtype = read_header(raw)
