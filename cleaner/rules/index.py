@@ -70,13 +70,7 @@ class RuleIndex:
             for rule in self._by_prefix.get(key[:length], ()) if len(key) >= length else ():
                 found[id(rule)] = rule
         if self._by_first:
-            first = first_char(line.norm)
-            for rule in self._by_first.get(first, ()):
-                found[id(rule)] = rule
-            if may_hide(first, self._by_first):
-                for rules in self._by_first.values():
-                    for rule in rules:
-                        found[id(rule)] = rule
+            _add_by_edge(found, self._by_first, first_char(line.norm))
         if self._words[True] and line.words is not False:
             # The form folding rules read, lower case as IGNORECASE compares
             # ("ı" and "ſ" match "i" and "s" there; lower() keeps them).
@@ -91,13 +85,7 @@ class RuleIndex:
                     for rule in rules:
                         found[id(rule)] = rule
         if self._lasts:
-            last = line.norm[-1:]
-            for rule in self._lasts.get(last, ()):
-                found[id(rule)] = rule
-            if may_hide(last, self._lasts):
-                for rules in self._lasts.values():
-                    for rule in rules:
-                        found[id(rule)] = rule
+            _add_by_edge(found, self._lasts, line.norm[-1:])
         for rule in self._always:
             found[id(rule)] = rule
         if len(found) < 2:
@@ -114,6 +102,17 @@ class RuleIndex:
 
     def all(self, line: Line, protect: bool) -> list[Rule]:
         return [rule for rule in self.candidates(line) if rule.test(line, protect=protect)]
+
+
+def _add_by_edge(found: dict[int, Rule], table: dict[str, list[Rule]], char: str) -> None:
+    """Add the rules of a line's first (last) character; every rule of the
+    table when the character may hide one (cleaner.rules.clues.may_hide)."""
+    for rule in table.get(char, ()):
+        found[id(rule)] = rule
+    if may_hide(char, table):
+        for rules in table.values():
+            for rule in rules:
+                found[id(rule)] = rule
 
 
 @lru_cache(maxsize=64)
