@@ -546,3 +546,11 @@ def test_builtin_pack_patterns_are_safe_and_compile():
         for variant in rule._compiled[0].values():
             if hasattr(variant, "_compiled"):
                 variant._compiled()  # compiles, or raises re.error
+
+
+def test_masthead_only_around_the_body():
+    """A newspaper's name is masthead after the article, an item of a list
+    inside it."""
+    name = "Báo điện tử Vietnamnet"
+    assert removed_lines(BODY + name + "\n") == [name]
+    assert name not in removed_lines(BODY + name + "\n" + BODY)
