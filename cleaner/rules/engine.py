@@ -18,7 +18,9 @@ from .text import detect_language, fold_table, is_body_paragraph, normalize_join
 STAGE = "chrome"
 # A line such as "04:12 PM 17/03/2022 | Lượt xem: 1447 | In bài viết |" is
 # chrome when every part between these separators is.
-_SEGMENT_SPLIT = re.compile(r"\s*(?:\||•|·|\s-\s|\s–\s)\s*")
+# Spaces, then "|", "•", "·", or " - " or " – ", then spaces (written so
+# that the engine skips to a space or separator to try it).
+_SEGMENT_SPLIT = re.compile(r"(?:\s+(?:[|•·]|[-–]\s)|[|•·])\s*")
 _LINE_END = re.compile(r"(\r\n|\r|\n)")
 # A tail marker fires once this share of the body's prose lies before it.
 TAIL_SHARE = 2 / 3
@@ -270,8 +272,9 @@ def _segment_hits(rows: list[tuple[int, Line]], rules: RuleIndex, finder) -> dic
     The parts of all rows are scanned together first (cleaner.rules.scan)."""
     split: list[tuple[int, Line, list[str]]] = []
     for i, line in rows:
-        if len(line.norm) <= SEGMENTED_MAX and _SEGMENT_SPLIT.search(line.norm):
-            parts = [part for part in _SEGMENT_SPLIT.split(line.norm) if part.strip()]
+        if len(line.norm) <= SEGMENTED_MAX:
+            pieces = _SEGMENT_SPLIT.split(line.norm)
+            parts = [part for part in pieces if part.strip()] if len(pieces) > 1 else None
             if parts:
                 split.append((i, line, parts))
     if not split:

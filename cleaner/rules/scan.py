@@ -30,9 +30,9 @@ _LEFT = rf"(?:{_SPACE}|[{DECORATION}]|\[|\])*"
 _RIGHT = (rf"(?:{_SPACE}|[{DECORATION}.]|\({_SPACE}*\*?{_SPACE}*\)|\({_SPACE}*\d[\d.,]*{_SPACE}*\)"
           rf"|\[|\])*")
 SEGMENTED_MAX = 200  # longer lines are never a row of chrome parts
-# A line short enough to be a row of chrome parts with what splits one
-# (engine._SEGMENT_SPLIT).
-_SEGMENT = re.compile(rf"\n(?=[^\n]{{0,{SEGMENTED_MAX}}}\n)[^\n]*?(?:[|•·]|\s[-–]\s)")
+# What splits a row of chrome parts (engine._SEGMENT_SPLIT) inside a
+# normalized line, whose only space is " ".
+_SEGMENT_SEPARATORS = ("|", "•", "·", " - ", " – ")
 # Constructs whose meaning changes when the line is followed by "\n"
 # instead of ending the text.
 _LINE_BOUND = re.compile(r"\\[AZ]|\(\?<?!")
@@ -75,6 +75,7 @@ class LineFinder:
         # Words one of which every match of a pattern holds: found with
         # str.find (per fold: case and diacritics ignored).
         words = {False: set(), True: set()}
+        words_longest = 0  # the longest line a rule with words may match
         # (pattern, longest line it may match) tried at each line's start,
         # per form of the text.
         casefolded: list[tuple[str, int]] = []  # prefix / phrase-set of folding rules
@@ -106,6 +107,8 @@ class LineFinder:
                     if clue.keys is not None:
                         keys.update(clue.keys)
                     words[rule.fold].update(clue.words)
+                    if clue.words:
+                        words_longest = max(words_longest, longest)
                     if clue.chars or clue.last_chars:
                         checks.append((re.compile(source, re.IGNORECASE if rule.fold else 0), rule.fold, longest,
                                        sorted(clue.chars), _edge_scan(clue.last_chars, first=False)))
@@ -129,6 +132,10 @@ class LineFinder:
         self._checks = checks
         self.plain_words = sorted(words[False])
         self.folded_words = sorted(words[True])
+        # No rule matches a line longer than its max_length: the scans
+        # read longer lines (most paragraphs) as empty ones.
+        self.longest = max((rule.max_length for rule in self.rules), default=0)
+        self.words_longest = words_longest
         try:
             # casefold() may lengthen a line (ß -> ss, three characters at most):
             # then the look-aheads on line lengths allow for it.
@@ -156,10 +163,12 @@ class LineFinder:
             self.prepare()
             if self.every_line:
                 return None
-        text = "\n" + "\n".join(norms) + "\n"
+        text = _bounded(norms, self.longest)
         found: set[int] = set()
         segmented: set[int] = set()
-        _scan(_SEGMENT, text, segmented, True)
+        short = _bounded(norms, SEGMENTED_MAX) if self.longest > SEGMENTED_MAX else text
+        for separator in _SEGMENT_SEPARATORS:
+            _find_all(short, separator, segmented)
         self._find_by_edges(text, norms, found)
         _scan(self.plain, text, found, True)
         _scan(self.plain_search, text, found, False)
@@ -181,7 +190,7 @@ class LineFinder:
             _scan(self.stripped, bare, found, True)
             _scan(self.stripped_search, bare, found, False)
         if self.folded_words:
-            folded = ascii_folded(text)
+            folded = ascii_folded(_bounded(norms, self.words_longest) if self.words_longest < self.longest else text)
             for word in self.folded_words:
                 _find_all(folded, word.encode(), self.word_lines)
         found |= self.word_lines
@@ -198,17 +207,15 @@ class LineFinder:
         if len(first_hits) > HIT_CACHE:
             first_hits.clear()
         marks = COMBINING.search(text) is not None
-        for index, head in enumerate(heads(text, marks)):
-            viable = first_hits.get(head[0])
-            if viable is None:
-                viable = first_hits[head[0]] = first_word_test(word_key(head[0]))
-            if not viable:
-                continue
-            hit = hits.get(head)
-            if hit is None:
-                hit = hits[head] = key_test(line_key(head))
-            if hit:
-                found.add(index)
+        found_heads = heads(text, marks)
+        # Set operations and comprehensions: a loop statement per line
+        # would cost more than the regex pass.
+        for word in {head[0] for head in found_heads}.difference(first_hits):
+            first_hits[word] = first_word_test(word_key(word))
+        viable = [(index, head) for index, head in enumerate(found_heads) if first_hits[head[0]]]
+        for head in {head for _index, head in viable}.difference(hits):
+            hits[head] = key_test(line_key(head))
+        found.update([index for index, head in viable if hits[head]])
         if self._first_scan is not None:
             self._first_scan.find(text, found, marks)
         for pattern, fold, longest, chars, last_scan in self._checks:
@@ -223,6 +230,12 @@ class LineFinder:
                 # long ones would fill it)
                 if len(norm) <= longest and pattern.search(strip_marks.__wrapped__(norm) if fold else norm):
                     found.add(index)
+
+
+def _bounded(norms: list[str], longest: int) -> str:
+    """The lines joined for a scan ("\\n" before each, one after the
+    last), those longer than ``longest`` empty (no rule may match them)."""
+    return "\n" + "\n".join([norm if len(norm) <= longest else "" for norm in norms]) + "\n"
 
 
 class _EdgeScan:
