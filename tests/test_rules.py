@@ -554,3 +554,39 @@ def test_masthead_only_around_the_body():
     name = "Báo điện tử Vietnamnet"
     assert removed_lines(BODY + name + "\n") == [name]
     assert name not in removed_lines(BODY + name + "\n" + BODY)
+
+
+def test_shipped_rule_keys_are_current(tmp_path):
+    """The built-in packs' keys ship precomputed: the table must be what
+    reading the patterns gives today, written by today's reader."""
+    from cleaner.rules import clues
+
+    shipped = clues.read_keys_table()
+    rewrite = 'rewrite it: python -c "import cleaner.rules.clues as c; c.write_keys_table()"'
+    assert shipped.get("reader") == clues.reader_fingerprint(), rewrite
+    fresh = tmp_path / "keys.json.gz"
+    clues.write_keys_table(fresh)
+    fresh_table = clues.read_keys_table(fresh)
+    if shipped.get("unicode") == fresh_table["unicode"]:  # another Unicode version: the table is not used
+        assert fresh_table == shipped, rewrite
+        assert clues._shipped_keys(), "the table is in use"
+    else:
+        assert set(fresh_table["patterns"]) == set(shipped["patterns"]), rewrite
+
+
+def test_rule_keys_from_the_table_match_the_patterns():
+    """Every built-in rule's keys are the same read live as taken from the table."""
+    from cleaner.rules import clues
+
+    rules = [rule for name in builtin_packs() for rule in load_rules((name,))]
+    with_table = [clues.rule_clues(rule) for rule in rules]
+    clues.pattern_keys.cache_clear()
+    clues.pattern_clue.cache_clear()
+    try:
+        clues._READ = []  # the table is bypassed while patterns are recorded
+        read = [clues.rule_clues(rule) for rule in rules]
+    finally:
+        clues._READ = None
+        clues.pattern_keys.cache_clear()
+        clues.pattern_clue.cache_clear()
+    assert read == with_table

@@ -17,14 +17,24 @@ folded, a run of digits "0", combining marks dropped), each cut to
 quân" is ``than quan``). A rule's word may go on in the line
 (``^copyright`` matches "Copyrighted"): then its key is a prefix the
 line's key starts with.
+
+Reading the built-in packs' patterns takes a process a tenth of a second
+or more, so their keys ship precomputed (``data/rule-keys.json.gz``,
+written by ``write_keys_table``; a test says when it is out of date). The table names the code
+that read them (a hash of this reader's modules and the Unicode version):
+when that changes, it is ignored and every pattern is read again.
 """
 
 from __future__ import annotations
 
+import gzip
+import hashlib
+import json
 import re
 import unicodedata
 from dataclasses import dataclass, field
 from functools import lru_cache
+from pathlib import Path
 
 from ..regex_tree import sre_constants, sre_parse
 from .text import COMBINING, canonical_decompositions, ignorecase_ascii, strip_marks
@@ -350,6 +360,17 @@ def pattern_keys(source: str, flags: int = 0, first_chars: bool = True, soft_cap
     """The keys of the lines a pattern matches from their start, or None
     when any line may match it. ``first_chars``: the pattern reads the
     line from its first character (not a label stripped of decoration)."""
+    if _READ is not None:  # writing the table
+        _READ.append((source, flags, first_chars, soft_cap))
+    else:
+        shipped = _shipped_keys().get(_table_key(source, flags, first_chars, soft_cap), _MISSING)
+        if shipped is not _MISSING:
+            return None if shipped is None else Keys(*map(set, shipped))
+    return read_pattern_keys(source, flags, first_chars, soft_cap)
+
+
+def read_pattern_keys(source: str, flags: int, first_chars: bool, soft_cap: int) -> Keys | None:
+    """``pattern_keys`` read off the pattern itself."""
     try:
         parsed = sre_parse.parse(source, flags)
     except (re.error, OverflowError, RecursionError):
@@ -360,6 +381,77 @@ def pattern_keys(source: str, flags: int = 0, first_chars: bool = True, soft_cap
     except (_Unkeyed, RecursionError):
         return None
     return reader.keys
+
+
+# --- the built-in packs' keys, precomputed ---------------------------------
+
+KEYS_TABLE = Path(__file__).resolve().parent.parent / "data" / "rule-keys.json.gz"
+_MISSING = object()
+_READ: list | None = None  # pattern_keys' arguments read live, while a table is written
+
+
+def _table_key(source: str, flags: int, first_chars: bool, soft_cap: int) -> str:
+    return f"{flags} {int(first_chars)} {soft_cap} {source}"
+
+
+def reader_fingerprint() -> str | None:
+    """A hash of the code that reads the keys (None: it cannot be read)."""
+    digest = hashlib.sha256()
+    package = Path(__file__).resolve().parent.parent
+    try:
+        for name in ("rules/clues.py", "rules/text.py", "regex_tree.py"):
+            digest.update((package / name).read_bytes())
+    except OSError:
+        return None
+    return digest.hexdigest()
+
+
+def read_keys_table(path: Path = KEYS_TABLE) -> dict:
+    try:
+        return json.loads(gzip.decompress(path.read_bytes()))
+    except (OSError, ValueError, EOFError):
+        return {}
+
+
+@lru_cache(maxsize=1)
+def _shipped_keys() -> dict:
+    """The table's keys when this code on this Unicode version wrote them."""
+    table = read_keys_table()
+    fingerprint = reader_fingerprint()
+    if (fingerprint is None or table.get("reader") != fingerprint
+            or table.get("unicode") != unicodedata.unidata_version):
+        return {}
+    return table.get("patterns", {})
+
+
+def write_keys_table(path: Path = KEYS_TABLE) -> int:
+    """Read the keys of every pattern of the built-in packs and write
+    them to ``path``; the number of patterns."""
+    from .loader import builtin_packs, load_named
+
+    global _READ
+    _READ = []
+    try:
+        pattern_keys.cache_clear()
+        pattern_clue.cache_clear()
+        for name in builtin_packs():
+            for rule in load_named(name):
+                rule_clues(rule)
+                rule_keys(rule)
+        patterns = {}
+        for args in sorted(set(_READ)):
+            keys = read_pattern_keys(*args)
+            patterns[_table_key(*args)] = None if keys is None else [
+                sorted(keys.exact), sorted(keys.prefixes), sorted(keys.first_chars)]
+    finally:
+        _READ = None
+        _shipped_keys.cache_clear()
+        pattern_keys.cache_clear()
+        pattern_clue.cache_clear()
+    table = {"reader": reader_fingerprint(), "unicode": unicodedata.unidata_version, "patterns": patterns}
+    # mtime=0: the same table gives the same bytes.
+    path.write_bytes(gzip.compress(json.dumps(table, ensure_ascii=False, sort_keys=True).encode(), mtime=0))
+    return len(patterns)
 
 
 @lru_cache(maxsize=65536)
