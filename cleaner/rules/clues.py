@@ -126,30 +126,48 @@ class Keys:
         self.prefixes |= other.prefixes
         self.first_chars |= other.first_chars
 
-    def key_test(self):
-        """A function of a line's key: whether some rule may match the line."""
-        exact = frozenset(self.exact)
-        by_length: dict[int, set[str]] = {}
-        for prefix in self.prefixes:
-            by_length.setdefault(len(prefix), set()).add(prefix)
-        prefixes = sorted(by_length.items())
 
-        def test(key: str) -> bool:
-            if key in exact:
-                return True
-            for length, found in prefixes:
-                if key[:length] in found:
-                    return True
-            return False
-        return test
 
-    def first_word_test(self):
-        """A function of a line's first word in key form: whether some
-        key may start with it (most lines are dismissed by their first
-        word alone, and first words repeat)."""
-        firsts = frozenset(key.partition(" ")[0] for key in self.exact | self.prefixes if " " in key)
-        open_words = tuple(sorted(prefix for prefix in self.prefixes if " " not in prefix))
-        return lambda word: word in firsts or word.startswith(open_words)
+class KeyLimits:
+    """Keys of rules that match lines up to some length: for a line's key
+    (or first word), the longest line any rule with that key may match;
+    0 when none has it. Most first words are no rule's, and of those that
+    are, the rule often matches only short lines ("Ngày 12 tháng 5" as a
+    dateline, not a paragraph starting so)."""
+
+    def __init__(self):
+        self._exact: dict[str, int] = {}
+        self._prefixes: dict[int, dict[str, int]] = {}  # by length
+        self._firsts: dict[str, int] = {}  # the first word of a key
+        self._open: dict[str, int] = {}  # a first word that may go on
+        self.first_chars: set[str] = set()
+
+    def add(self, keys: Keys, longest: int) -> None:
+        for key in keys.exact:
+            self._raise(self._exact, key, longest)
+        for prefix in keys.prefixes:
+            self._raise(self._prefixes.setdefault(len(prefix), {}), prefix, longest)
+        for key in keys.exact | keys.prefixes:
+            first, space, _rest = key.partition(" ")
+            self._raise(self._firsts if space else self._open, first, longest)
+        self.first_chars |= keys.first_chars
+
+    @staticmethod
+    def _raise(table: dict[str, int], key: str, longest: int) -> None:
+        table[key] = max(table.get(key, 0), longest)
+
+    def limit(self, key: str) -> int:
+        found = self._exact.get(key, 0)
+        for length, prefixes in self._prefixes.items():
+            found = max(found, prefixes.get(key[:length], 0))
+        return found
+
+    def first_word_limit(self, word: str) -> int:
+        found = self._firsts.get(word, 0)
+        for prefix, longest in self._open.items():
+            if word.startswith(prefix):
+                found = max(found, longest)
+        return found
 
 
 def may_hide(char: str, chars) -> bool:

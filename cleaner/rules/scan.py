@@ -20,7 +20,7 @@ import re
 from functools import lru_cache
 
 from ..regex_tree import class_item, sre_constants
-from .clues import Keys, _nullable, _parsed, anchored, composed_with, heads, line_key, pattern_clue, rule_keys, word_key
+from .clues import KeyLimits, _nullable, _parsed, anchored, composed_with, heads, line_key, pattern_clue, rule_keys, word_key
 from .model import KINDS, Rule, _TrustedPattern
 from .text import COMBINING, DECORATION, ascii_folded, strip_marks, strip_marks_text
 
@@ -66,7 +66,7 @@ class LineFinder:
         self._compiled = True
         if self.every_line:
             return
-        keys = Keys()
+        keys = KeyLimits()
         # A pattern whose clue is a rare character or a last character is
         # tried on the lines that show it (both are weak clues in some
         # texts: many lines end with ")"): (pattern, fold, longest line,
@@ -89,7 +89,7 @@ class LineFinder:
             if kind != "regex":
                 found = rule_keys(rule)
                 if found is not None:
-                    keys.update(found)
+                    keys.add(found, longest)
                     continue
                 for folded in (False, True):
                     source = variants[folded].pattern.replace(r"\Z", r"(?=\n)")
@@ -105,7 +105,7 @@ class LineFinder:
                 clue = pattern_clue(source, rule.fold)
                 if clue is not None:
                     if clue.keys is not None:
-                        keys.update(clue.keys)
+                        keys.add(clue.keys, longest)
                     words[rule.fold].update(clue.words)
                     if clue.words:
                         words_longest = max(words_longest, longest)
@@ -125,9 +125,11 @@ class LineFinder:
             (casefolded if folds else plain).append(
                 (_guarded(rf"{_LEFT}(?:{'|'.join(alternatives)}){_RIGHT}(?=\n)", False), longest))
         self._sources = (casefolded, plain, stripped, searches)
-        self._key_test, self._first_word_test = keys.key_test(), keys.first_word_test()
-        self._head_hits: dict[tuple[str, str], bool] = {}
-        self._first_word_hits: dict[str, bool] = {}
+        self._keys = keys
+        # First words and pairs looked up before: the longest line a rule
+        # with that key may match (0: none).
+        self._head_hits: dict[tuple[str, str], int] = {}
+        self._first_word_hits: dict[str, int] = {}
         self._first_scan = _edge_scan(keys.first_chars, first=True)
         self._checks = checks
         self.plain_words = sorted(words[False])
@@ -200,8 +202,7 @@ class LineFinder:
         """Add the lines whose first words are some rule's key, or whose
         first character some rule's match starts with, or that hold the
         rare or last character some pattern needs and match it."""
-        hits, key_test = self._head_hits, self._key_test
-        first_hits, first_word_test = self._first_word_hits, self._first_word_test
+        hits, first_hits = self._head_hits, self._first_word_hits
         if len(hits) > HIT_CACHE:
             hits.clear()
         if len(first_hits) > HIT_CACHE:
@@ -211,11 +212,12 @@ class LineFinder:
         # Set operations and comprehensions: a loop statement per line
         # would cost more than the regex pass.
         for word in {head[0] for head in found_heads}.difference(first_hits):
-            first_hits[word] = first_word_test(word_key(word))
-        viable = [(index, head) for index, head in enumerate(found_heads) if first_hits[head[0]]]
+            first_hits[word] = self._keys.first_word_limit(word_key(word))
+        viable = [(index, head) for index, head in enumerate(found_heads)
+                  if 0 < len(norms[index]) <= first_hits[head[0]]]
         for head in {head for _index, head in viable}.difference(hits):
-            hits[head] = key_test(line_key(head))
-        found.update([index for index, head in viable if hits[head]])
+            hits[head] = self._keys.limit(line_key(head))
+        found.update([index for index, head in viable if len(norms[index]) <= hits[head]])
         if self._first_scan is not None:
             self._first_scan.find(text, found, marks)
         for pattern, fold, longest, chars, last_scan in self._checks:
