@@ -3,6 +3,7 @@ body protection, safety cap and the ``cleaner rules`` commands."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -415,6 +416,7 @@ def test_line_finder_points_at_every_line_a_rule_matches():
             assert i in whole, lines[i]
         if len(norm) <= 200 and _SEGMENT_SPLIT.search(norm):
             assert i in segmented, lines[i]
+    assert finder.lines([]) == (set(), set())
 
 
 def test_user_regex_rules_make_every_line_a_candidate(tmp_path):
@@ -590,3 +592,30 @@ def test_rule_keys_from_the_table_match_the_patterns():
         clues.pattern_keys.cache_clear()
         clues.pattern_clue.cache_clear()
     assert read == with_table
+
+
+def test_tail_pattern_keeps_only_what_a_line_must_end_with():
+    from cleaner.rules.clues import tail_pattern
+
+    dated = r"^[^.!?]{8,200}[(\[]\s?(\d{1,2}[:h]\d{2}\s?)?\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}\s?[)\]]$"
+    tail = tail_pattern(dated, fold=True)
+    assert tail is not None and re.search(f"(?:{tail})$", "Hội nghị năm 2022 (12/01/2023)")
+    assert tail_pattern(r"^tin (\w+)$") is None  # a group ends it: nothing left
+    assert tail_pattern(r"^xem them$", fold=True) is None  # letters read without diacritics
+    assert re.fullmatch(tail_pattern(r"^xem them$"), "xem them")  # case-sensitive: kept
+
+
+def test_dated_headlines_are_candidates_even_with_a_combining_mark():
+    """A folding rule reads a line without its combining marks: a mark
+    inside the date must not hide the line from the scans."""
+    from cleaner.rules.scan import finder_for
+    from cleaner.rules.text import normalize_lines
+
+    rules = load_rules(("vi-news",))
+    finder = finder_for(rules)
+    finder.prepare()
+    lines = ["Hội nghị tổng kết công tác Đảng năm 2022 (12/01/2023)",
+             "Hội nghị tổng kết công tác Đảng năm 2022 (12/01\u0301/2023)",
+             "Một dòng bình thường kết thúc bằng ngoặc (xem trên)"]
+    whole, _segmented = finder.lines(normalize_lines(lines))
+    assert {0, 1} <= whole

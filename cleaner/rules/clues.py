@@ -36,7 +36,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-from ..regex_tree import sre_constants, sre_parse
+from ..regex_tree import class_item, sre_constants, sre_parse
 from .text import COMBINING, canonical_decompositions, ignorecase_ascii, strip_marks
 
 KEY_LENGTH = 4
@@ -666,6 +666,62 @@ def last_chars(pattern: str, fold: bool) -> set[str] | None:
     if found is None or found[1] or len(found[0]) > 16:
         return None
     return _case_variants(found[0], fold)
+
+
+def tail_pattern(pattern: str, fold: bool = False) -> str | None:
+    """For a pattern anchored at the line's end: its last elements
+    (characters, classes, repeats of one), up to the first other one, as
+    a pattern of their own that every line it matches ends with
+    ("\\d{2,4}\\s?[)\\]]" of a dated headline); None when fewer than
+    two. A folding rule reads the line without diacritics: only elements
+    that no letter or character with a diacritic can meet are kept, so the
+    tail holds in the text as it is (but for combining marks, which the
+    caller looks for)."""
+    tree = _parsed(pattern, fold)
+    if not tree or tree[-1][0] is not sre_constants.AT or \
+            tree[-1][1] not in (sre_constants.AT_END, sre_constants.AT_END_STRING):
+        return None
+    written: list[str] = []
+    for op, value in reversed(tree[:-1]):
+        if op in (sre_constants.MAX_REPEAT, sre_constants.MIN_REPEAT) and len(value[2]) == 1:
+            low, high, (inner,) = value
+            one = _one_char(*inner, fold)
+            if one is None:
+                break
+            lazy = "?" if op is sre_constants.MIN_REPEAT else ""
+            written.append(f"{one}{{{low},{'' if high is sre_constants.MAXREPEAT else high}}}{lazy}")
+        else:
+            one = _one_char(op, value, fold)
+            if one is None:
+                break
+            written.append(one)
+    return "".join(reversed(written)) if len(written) >= 2 else None
+
+
+def _one_char(op, value, fold: bool) -> str | None:
+    """A parsed element that matches one character, as regex text."""
+    def plain(char: str) -> bool:  # the same in a folded line as in the text
+        return not fold or not (char.isalpha() or composed_with(char))
+
+    if op is sre_constants.LITERAL:
+        return re.escape(chr(value)) if plain(chr(value)) else None
+    if op is sre_constants.NOT_LITERAL:
+        return None if fold else f"[^{re.escape(chr(value))}]"
+    if op is sre_constants.IN:
+        negate = "^" if value and value[0][0] is sre_constants.NEGATE else ""
+        if negate and fold:
+            return None
+        items = []
+        for item_op, item in value[1 if negate else 0:]:
+            if fold and not (item_op is sre_constants.LITERAL and plain(chr(item))
+                             or item_op is sre_constants.RANGE and item[1] - item[0] < 64
+                             and all(plain(chr(code)) for code in range(item[0], item[1] + 1))
+                             or item_op is sre_constants.CATEGORY and item in (sre_constants.CATEGORY_DIGIT,
+                                                                                sre_constants.CATEGORY_SPACE)):
+                return None
+            items.append(class_item(item_op, item))
+        return None if None in items else f"[{negate}{''.join(items)}]"
+    return None
 
 
 def _ends(sequence) -> tuple[set[str], bool] | None:

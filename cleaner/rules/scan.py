@@ -19,8 +19,8 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from ..regex_tree import class_item, sre_constants
-from .clues import KeyLimits, _nullable, _parsed, anchored, composed_with, heads, line_key, pattern_clue, rule_keys, word_key
+from ..regex_tree import class_item, sre_constants, sre_parse
+from .clues import KeyLimits, _nullable, tail_pattern, _parsed, anchored, composed_with, heads, line_key, pattern_clue, rule_keys, word_key
 from .model import KINDS, Rule, _TrustedPattern
 from .text import COMBINING, DECORATION, ascii_folded, strip_marks, strip_marks_text
 
@@ -110,8 +110,10 @@ class LineFinder:
                     if clue.words:
                         words_longest = max(words_longest, longest)
                     if clue.chars or clue.last_chars:
+                        tail = tail_pattern(source, rule.fold) if clue.last_chars else None
                         checks.append((re.compile(source, re.IGNORECASE if rule.fold else 0), rule.fold, longest,
-                                       sorted(clue.chars), _edge_scan(clue.last_chars, first=False)))
+                                       sorted(clue.chars), _edge_scan(clue.last_chars, first=False),
+                                       _Tail(tail, rule.fold) if tail else None))
                 elif _LINE_BOUND.search(source):
                     self.every_line = True
                 elif anchored(source):
@@ -165,6 +167,8 @@ class LineFinder:
             self.prepare()
             if self.every_line:
                 return None
+        if not norms:
+            return set(), set()
         text = _bounded(norms, self.longest)
         found: set[int] = set()
         segmented: set[int] = set()
@@ -220,7 +224,7 @@ class LineFinder:
         found.update([index for index, head in viable if len(norms[index]) <= hits[head]])
         if self._first_scan is not None:
             self._first_scan.find(text, found, marks)
-        for pattern, fold, longest, chars, last_scan in self._checks:
+        for pattern, fold, longest, chars, last_scan, tail in self._checks:
             maybe: set[int] = set()
             for char in chars:
                 _find_all(text, char, maybe)
@@ -228,6 +232,8 @@ class LineFinder:
                 last_scan.find(text, maybe, marks)
             for index in maybe - found:
                 norm = norms[index]
+                if tail is not None and not tail.ends(norm):
+                    continue
                 # (not through strip_marks' cache: these lines seldom repeat, and
                 # long ones would fill it)
                 if len(norm) <= longest and pattern.search(strip_marks.__wrapped__(norm) if fold else norm):
@@ -267,6 +273,26 @@ class _EdgeScan:
         else:
             for char in self.chars:
                 _find_all(text, char + "\n", found)
+
+
+class _Tail:
+    """Whether a line ends with what a pattern's last elements match
+    (clues.tail_pattern): a quick test of the few last characters before
+    the pattern itself (many lines end with ")", few with a date in
+    brackets)."""
+
+    def __init__(self, tail: str, fold: bool):
+        flags = re.IGNORECASE if fold else 0
+        self.pattern = re.compile(f"(?:{tail})$", flags)
+        width = sre_parse.parse(tail, flags).getwidth()[1]
+        self.width = width if width < 1000 else None  # only that many last characters are looked at
+        self.fold = fold
+
+    def ends(self, line: str) -> bool:
+        if self.fold and COMBINING.search(line):
+            return True  # read without its marks, the line may end so
+        start = 0 if self.width is None else max(0, len(line) - self.width)
+        return self.pattern.search(line, start) is not None
 
 
 def _edge_scan(chars, first: bool) -> _EdgeScan | None:
