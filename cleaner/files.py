@@ -401,10 +401,13 @@ def in_place_target(path: str | Path) -> Path:
     return Path(os.path.realpath(path)) if path.is_symlink() else path
 
 
-def atomic_write(path: str | Path, data: bytes, mode: int | None = None) -> None:
+def atomic_write(path: str | Path, data: bytes, mode: int | None = None, durable: bool = True) -> None:
     """Replace ``path`` with ``data`` atomically; ``mode`` keeps permissions.
-    The first write into a folder also removes temp files that a killed run
-    left there."""
+    ``durable``: the data and the rename reach the disk before returning
+    (a user's file rewritten in place); without it the file is still
+    whole or absent, never half-written, but a power cut may lose it (an
+    output that the run makes again). The first write into a folder also
+    removes temp files that a killed run left there."""
     path = Path(path)
     folder = path.parent
     _remove_stale_temps_once(folder)
@@ -412,8 +415,9 @@ def atomic_write(path: str | Path, data: bytes, mode: int | None = None) -> None
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
+            if durable:
+                handle.flush()
+                os.fsync(handle.fileno())
         if mode is not None:
             os.chmod(temp, stat.S_IMODE(mode))
         os.replace(temp, path)
@@ -423,6 +427,8 @@ def atomic_write(path: str | Path, data: bytes, mode: int | None = None) -> None
         except OSError:
             pass
         raise
+    if not durable:
+        return
     try:  # make the rename itself durable
         dir_fd = os.open(folder, os.O_RDONLY)
         try:

@@ -190,7 +190,9 @@ def _unchanged_output(source: Source, data: bytes) -> bytes:
 def _write_output(target: Path, data: bytes) -> None:
     if not _holds(target, data):
         target.parent.mkdir(parents=True, exist_ok=True)
-        atomic_write(target, data)
+        # A new output, not a user's file: no fsync (thousands of them
+        # would cost more than the cleaning on a slow disk).
+        atomic_write(target, data, durable=False)
 
 
 def _holds(target: Path, data: bytes) -> bool:

@@ -594,3 +594,22 @@ def test_many_equal_lines_record_changes_in_linear_time():
     removed = [c for c in doc.changes if c.kind == "blank-lines"]
     assert len(removed) >= 19999 and all(c.after == "" for c in removed)
     assert removed[0].line == 3
+
+
+def test_in_place_rewrites_reach_the_disk_output_folders_skip_fsync(tmp_path, monkeypatch):
+    """A user's file rewritten in place is fsynced (data and rename); files
+    made in an output folder are written atomically without it."""
+    synced = []
+    real_fsync = os.fsync
+    monkeypatch.setattr(os, "fsync", lambda fd: (synced.append(fd), real_fsync(fd)))
+    src = tmp_path / "in"
+    src.mkdir()
+    (src / "a.txt").write_text("Xin\u00a0chào\n", encoding="utf-8")
+    result = runner.invoke(app, ["clean", str(src), "-o", str(tmp_path / "out"), "--no-cache", "--workers", "1"])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "out" / "a.txt").read_text(encoding="utf-8") == "Xin chào\n"
+    assert synced == []
+    result = runner.invoke(app, ["clean", str(src), "--in-place", "--no-cache", "--workers", "1"])
+    assert result.exit_code == 0, result.output
+    assert (src / "a.txt").read_text(encoding="utf-8") == "Xin chào\n"
+    assert len(synced) == 2
