@@ -12,7 +12,7 @@ import pytest
 from typer.testing import CliRunner
 
 from cleaner import Config
-from cleaner.cache import CleanCache, fingerprint
+from cleaner.cache import fingerprint
 from cleaner.cli import app
 from cleaner.fastpath import ftfy_may_change, lines_ftfy_may_change
 from cleaner.files import iter_sources
@@ -518,7 +518,7 @@ def test_lazy_subcommands_are_listed_and_run():
 def test_large_file_in_a_legacy_encoding_is_cleaned_whole(tmp_path):
     """Blocks need UTF-8: a file over stream_threshold in TCVN3 is not
     refused, it is cleaned whole."""
-    import cleaner  # registers the legacy codecs
+    import cleaner  # noqa: F401  (registers the legacy codecs)
 
     text = "Việt Nam là một quốc gia nằm ở phía đông bán đảo Đông Dương.\n" * 200
     (tmp_path / "in").mkdir()

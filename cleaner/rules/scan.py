@@ -20,7 +20,8 @@ import re
 from functools import lru_cache
 
 from ..regex_tree import class_item, sre_constants, sre_parse
-from .clues import KeyLimits, _nullable, tail_pattern, _parsed, anchored, composed_with, heads, line_key, pattern_clue, rule_keys, word_key
+from .clues import (KeyLimits, _nullable, _parsed, anchored, composed_with, heads, line_key, pattern_clue, rule_keys,
+                    tail_pattern, word_key)
 from .model import KINDS, Rule, _TrustedPattern
 from .text import COMBINING, DECORATION, ascii_folded, strip_marks, strip_marks_text
 
