@@ -140,11 +140,20 @@ def plan_removal(text: str, rules: tuple[Rule, ...] | list[Rule]) -> Plan:
     hits.update(_segment_hits(rows, line_rules, finder))
     if not hits and not marker_at and not starts:
         return plan
-    # 2. The main body: strong paragraphs no rule claims.
-    anchors = [i for i, n in enumerate(norms) if n and i not in hits and i not in marker_at
-               and is_body_paragraph(n)]
-    if anchors:
-        plan.body = (anchors[0], anchors[-1])
+    # 2. The main body: strong paragraphs no rule claims. Tail markers need
+    # them all; otherwise the first and the last are enough.
+    def anchor(i: int) -> bool:
+        return bool(norms[i]) and i not in hits and i not in marker_at and is_body_paragraph(norms[i])
+
+    if marker_at:
+        anchors = [i for i in range(len(norms)) if anchor(i)]
+        if anchors:
+            plan.body = (anchors[0], anchors[-1])
+    else:
+        anchors = []
+        start = next((i for i in range(len(norms)) if anchor(i)), None)
+        if start is not None:
+            plan.body = (start, next(i for i in range(len(norms) - 1, start - 1, -1) if anchor(i)))
     first, last = plan.body if plan.body else (len(lines), -1)
 
     def in_scope(rule: Rule, i: int) -> bool:
@@ -161,24 +170,8 @@ def plan_removal(text: str, rules: tuple[Rule, ...] | list[Rule]) -> Plan:
             plan.removed[i] = found
     # 3. Tail markers: the marker and everything after it up to the next
     # body paragraph (a long one, or two in a row).
-    anchor_set = set(anchors)
-    prose_chars = []  # body-paragraph characters before each line
-    total = 0
-    for i, norm in enumerate(norms):
-        prose_chars.append(total)
-        total += len(norm) if i in anchor_set else 0
-    # A marker inside a block another one removed would remove the same
-    # lines again (the same body paragraphs end both): skipped, which keeps
-    # a page of thousands of markers linear.
-    covered = -1
-    for i in sorted(marker_at):
-        if i <= covered or any(r.match == "tail-marker" for r in plan.removed.get(i, ())):
-            continue  # already inside a block
-        for rule in marker_at[i]:
-            end = _fire_marker(plan, rule, i, first, last, norms, anchor_set, prose_chars, total)
-            if end is not None:
-                covered = end
-                break
+    if marker_at:
+        _fire_markers(plan, marker_at, first, last, norms, anchors)
     # 4. Start/end blocks.
     for rule in blocks:
         i = 0
@@ -216,6 +209,28 @@ def prepare(rules: tuple[Rule, ...]) -> None:
     index_for(tuple(r for r in rules if r.match == "block"))
     if finder.folded_words:
         fold_table()  # a big run: numpy folds the text for the rules' words
+
+
+def _fire_markers(plan: Plan, marker_at: dict[int, list[Rule]], first: int, last: int, norms: list[str],
+                  anchors: list[int]) -> None:
+    anchor_set = set(anchors)
+    prose_chars = []  # body-paragraph characters before each line
+    total = 0
+    for i, norm in enumerate(norms):
+        prose_chars.append(total)
+        total += len(norm) if i in anchor_set else 0
+    # A marker inside a block another one removed would remove the same
+    # lines again (the same body paragraphs end both): skipped, which keeps
+    # a page of thousands of markers linear.
+    covered = -1
+    for i in sorted(marker_at):
+        if i <= covered or any(r.match == "tail-marker" for r in plan.removed.get(i, ())):
+            continue  # already inside a block
+        for rule in marker_at[i]:
+            end = _fire_marker(plan, rule, i, first, last, norms, anchor_set, prose_chars, total)
+            if end is not None:
+                covered = end
+                break
 
 
 def _fire_marker(plan: Plan, rule: Rule, i: int, first: int, last: int, norms: list[str],
