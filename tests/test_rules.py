@@ -622,3 +622,17 @@ def test_dated_headlines_are_candidates_even_with_a_combining_mark():
              "Một dòng bình thường kết thúc bằng ngoặc (xem trên)"]
     whole, _segmented = finder.lines(normalize_lines(lines))
     assert {0, 1} <= whole
+
+
+def test_copyright_rules_keep_sentences_about_copyright_inside_the_body():
+    body = ("Hội nghị diễn ra trong hai ngày với sự tham gia của hơn 300 đại biểu đến từ các tỉnh thành trên cả nước, "
+            "cùng nhiều chuyên gia quốc tế.")
+    text = "\n".join([
+        body,
+        "Bản quyền tác giả là quyền của tổ chức, cá nhân đối với tác phẩm do mình sáng tạo ra hoặc sở hữu.",
+        body,
+        "© 2023 Báo Điện tử Dân trí. Ghi rõ nguồn khi phát hành lại.",
+    ]) + "\n"
+    out = cleaner.clean_text(text).text
+    assert "Bản quyền tác giả là quyền" in out
+    assert "© 2023" not in out
