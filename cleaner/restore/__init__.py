@@ -270,9 +270,20 @@ KEPT_LETTER_PENALTY = -2.0
 
 def _kept_letter_penalty(token: str, options: list[Option]) -> np.ndarray:
     lower = token.lower()
-    return np.array([KEPT_LETTER_PENALTY * sum(
-        1 for hidden, letter in zip(lower, surface) if hidden == "\ufffd" and letter in CP1252_KEEPS)
-        for surface, _ in options], dtype=np.float64)
+    surfaces = tuple(surface for surface, _ in options)
+    key = (lower, surfaces)  # a document repeats its damaged words ("\ufffdã", "\ufffdư\ufffdc")
+    found = _PENALTY_CACHE.get(key)
+    if found is None:
+        hidden = [i for i, char in enumerate(lower) if char == "\ufffd"]
+        found = np.array([KEPT_LETTER_PENALTY * sum(1 for i in hidden if i < len(surface) and surface[i] in CP1252_KEEPS)
+                          for surface in surfaces], dtype=np.float64)
+        if len(_PENALTY_CACHE) > 100_000:
+            _PENALTY_CACHE.clear()
+        _PENALTY_CACHE[key] = found
+    return found
+
+
+_PENALTY_CACHE: dict = {}
 
 
 CACHE_MIN = 20  # restored syllables a document needs before its own words count
