@@ -20,9 +20,10 @@ line's key starts with.
 
 Reading the built-in packs' patterns takes a process a tenth of a second
 or more, so their keys ship precomputed (``data/rule-keys.json.gz``,
-written by ``write_keys_table``; a test says when it is out of date). The table names the code
-that read them (a hash of this reader's modules and the Unicode version):
-when that changes, it is ignored and every pattern is read again.
+written by ``write_keys_table``; a test says when it is out of date). The
+table names the code that read them (a hash of this reader's modules) and
+the Unicode version: when either differs, it is ignored and every pattern
+is read again.
 """
 
 from __future__ import annotations
@@ -125,7 +126,6 @@ class Keys:
         self.exact |= other.exact
         self.prefixes |= other.prefixes
         self.first_chars |= other.first_chars
-
 
 
 class KeyLimits:
