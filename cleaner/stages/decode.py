@@ -268,6 +268,7 @@ def _decode_with_chardet(data: bytes, config: Config, doc: Document) -> None:
 # A high surrogate followed by a low one (a pair split by UTF-16-unaware
 # code), or any other surrogate, which on its own cannot be written as UTF-8.
 _SURROGATES = re.compile("[\ud800-\udbff][\udc00-\udfff]|[\ud800-\udfff]")
+_ANY_SURROGATE = re.compile("[\ud800-\udfff]")  # one class: the engine skips to it (the pair above it cannot)
 
 
 def _surrogate_repair(pair: str) -> str:
@@ -281,7 +282,7 @@ def fix_surrogates(doc: Document) -> None:
     recording each, so the text can always be written as UTF-8. The record
     names the code points (a surrogate itself cannot go into a report)."""
     text = doc.text
-    if not _SURROGATES.search(text):
+    if not _ANY_SURROGATE.search(text):
         return
     pieces, last, line = [], 0, 1
     for match in _SURROGATES.finditer(text):

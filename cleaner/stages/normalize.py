@@ -116,14 +116,12 @@ def _odd_spaces(text: str) -> str:
     return _ODD_SPACES.sub(" ", text)
 
 
-_TRAILING = re.compile(r"[ \t]+$", re.MULTILINE)
-
-
 def _strip_trailing(text: str) -> str:
-    # Exact gate (substring tests are far cheaper than the regex scan).
+    # Exact gate (substring tests are far cheaper than any scan).
     if " \n" not in text and "\t\n" not in text and not text.endswith((" ", "\t")):
         return text
-    return _TRAILING.sub("", text)
+    # Line by line: a regex ("[ \t]+$", MULTILINE) stops at every space.
+    return "\n".join([line.rstrip(" \t") for line in text.split("\n")])
 
 
 # Runs of spaces after the first non-space character (indentation stays).
