@@ -257,8 +257,9 @@ def _repair_utf8_read_as_cp1258(lines: list[str], doc: Document) -> bool:
     cp1258 bytes of the line must be valid UTF-8 and read as better
     Vietnamese."""
     changed = False
-    for index, line in enumerate(lines):
-        if line.isascii() or not _CP1258_ONLY.search(line) or not _UTF8_IN_CP1258.search(line):
+    for index in _lines_with(_UTF8_IN_CP1258, lines):
+        line = lines[index]
+        if not _CP1258_ONLY.search(line):
             continue
         for form in (line, unicodedata.normalize("NFD", line)):
             try:
@@ -274,6 +275,20 @@ def _repair_utf8_read_as_cp1258(lines: list[str], doc: Document) -> bool:
                 changed = True
             break
     return changed
+
+
+def _lines_with(pattern: re.Pattern[str], lines: list[str]) -> list[int]:
+    """Indexes of the lines where ``pattern`` (which never matches "\\n")
+    matches: one scan of the joined lines, not one call per line."""
+    text = "\n".join(lines)
+    found: list[int] = []
+    line, counted = 0, 0
+    for match in pattern.finditer(text):
+        line += text.count("\n", counted, match.start())
+        counted = match.start()
+        if not found or found[-1] != line:
+            found.append(line)
+    return found
 
 
 def _long_words(raw: bytes, encoding: str) -> bool:
