@@ -275,8 +275,10 @@ def _kept_letter_penalty(token: str, options: list[Option]) -> np.ndarray:
     found = _PENALTY_CACHE.get(key)
     if found is None:
         hidden = [i for i, char in enumerate(lower) if char == "\ufffd"]
-        found = np.array([KEPT_LETTER_PENALTY * sum(1 for i in hidden if i < len(surface) and surface[i] in CP1252_KEEPS)
+        found = np.array([KEPT_LETTER_PENALTY * sum(1 for i in hidden
+                                                    if i < len(surface) and surface[i] in CP1252_KEEPS)
                           for surface in surfaces], dtype=np.float64)
+        found.flags.writeable = False  # shared by every use of the word
         if len(_PENALTY_CACHE) > 100_000:
             _PENALTY_CACHE.clear()
         _PENALTY_CACHE[key] = found
