@@ -255,13 +255,37 @@ def lines_ftfy_may_change(text: str) -> list[int]:
 _KNOWN_NFC: list[str] = []
 
 
+# Beyond this many characters NFC is checked and made line by line: one
+# combining mark anywhere (NFC or not) makes unicodedata normalize the
+# whole text to answer, and lines are independent ("\n" neither composes
+# with a mark nor lets marks be reordered across it).
+LINEWISE_AFTER = 4096
+
+
 def is_nfc(text: str) -> bool:
     """``unicodedata.is_normalized("NFC", text)``, remembered for the last
     few texts that were."""
     if any(text is known for known in _KNOWN_NFC):
         return True
-    if unicodedata.is_normalized("NFC", text):
+    if len(text) <= LINEWISE_AFTER:
+        found = unicodedata.is_normalized("NFC", text)
+    else:
+        found = all(map(_line_is_nfc, text.split("\n")))
+    if found:
         _KNOWN_NFC.append(text)
         del _KNOWN_NFC[:-4]
-        return True
-    return False
+    return found
+
+
+def _line_is_nfc(line: str) -> bool:
+    return unicodedata.is_normalized("NFC", line)
+
+
+def to_nfc(text: str) -> str:
+    """``unicodedata.normalize("NFC", text)``; a long text line by line
+    (see LINEWISE_AFTER)."""
+    if is_nfc(text):
+        return text
+    if len(text) <= LINEWISE_AFTER:
+        return unicodedata.normalize("NFC", text)
+    return "\n".join([unicodedata.normalize("NFC", line) for line in text.split("\n")])

@@ -566,3 +566,20 @@ def test_rules_are_built_before_workers_fork_for_the_files_at_hand(tmp_path, mon
     parallel._warm_rules([Source(str(path), "a.txt")], config)
     rules = rules_for(config, path.read_text(encoding="utf-8"), str(path))
     assert finder_for(rules)._compiled
+
+
+def test_nfc_line_by_line_is_exact():
+    """Long texts are checked and composed line by line (a mark anywhere
+    made unicodedata normalize the whole text): same answers."""
+    import unicodedata
+
+    from cleaner import fastpath
+
+    rng = random.Random(11)
+    alphabet = ["a", "e", "\u0301", "\u0323", "\u0302", "\n", "ê", "Đ", "\u1100", "\u1161", "\u11a8", "가",
+                "\u0b47", "\u0b3e", " ", "x", "\u0344", "\u212b", "\u0f73", "\r", "\U0001D15E", "\U0001D165"]
+    for _ in range(3000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 30))) * rng.choice([1, 300])
+        fastpath._KNOWN_NFC.clear()
+        assert fastpath.is_nfc(text) == unicodedata.is_normalized("NFC", text), repr(text[:60])
+        assert fastpath.to_nfc(text) == unicodedata.normalize("NFC", text), repr(text[:60])

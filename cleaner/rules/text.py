@@ -8,7 +8,7 @@ import sys
 import unicodedata
 from functools import lru_cache
 
-from ..fastpath import is_nfc
+from ..fastpath import to_nfc
 
 
 _ODD_SPACES = "\u00a0\u2000-\u200b\u202f\u205f\u3000\ufeff"
@@ -54,8 +54,7 @@ def normalize_joined(text: str) -> list[str]:
     odd = _INVISIBLE_OR_SPACE.search(text) is not None
     if odd:
         text = _INVISIBLE.sub("", text)
-    if not is_nfc(text):
-        text = unicodedata.normalize("NFC", text)
+    text = to_nfc(text)
     if odd:
         text = _OTHER_SPACES.sub(" ", text)
     if "  " in text:

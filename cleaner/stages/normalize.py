@@ -12,7 +12,7 @@ from collections.abc import Callable
 from .. import vietnamese
 from ..config import Config
 from ..document import Document
-from ..fastpath import is_nfc
+from ..fastpath import to_nfc
 
 STAGE = "normalize"
 
@@ -22,7 +22,7 @@ def _line_endings(text: str) -> str:
 
 
 def _nfc(text: str) -> str:
-    return text if is_nfc(text) else unicodedata.normalize("NFC", text)
+    return to_nfc(text)
 
 
 # Ð (U+00D0, Icelandic eth) and ð typed for Đ/đ. Only inside words that are
