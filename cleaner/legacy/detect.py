@@ -18,6 +18,7 @@ from functools import lru_cache
 
 from .. import vietnamese
 from ..document import Document
+from ..fastpath import to_nfc
 from . import viqr
 from .capitals import is_folded
 from .codec import BYTE_ENCODINGS, decode, single_byte_table
@@ -114,10 +115,11 @@ _CP1252_TABLE = {byte: char for byte, char in enumerate(CP1252) if ord(char) != 
 def repair_text(doc: Document) -> None:
     """Convert legacy Vietnamese lines of ``doc.text`` to Unicode, recording
     one change per line."""
-    if doc.encoding == "cp1258" and not unicodedata.is_normalized("NFC", doc.text):
+    if doc.encoding == "cp1258":
         # Python's cp1258 codec leaves the tone marks as combining characters.
-        doc.replace_text(unicodedata.normalize("NFC", doc.text), STAGE, "legacy",
-                         "Windows-1258 tone marks composed")
+        composed = to_nfc(doc.text)
+        if composed != doc.text:
+            doc.replace_text(composed, STAGE, "legacy", "Windows-1258 tone marks composed")
     lines = doc.text.split("\n")
     # Lines with a character outside cp1252 are Unicode (Vietnamese, or
     # another script): neither legacy text misread as cp1252 nor VIQR.
