@@ -26,7 +26,7 @@ import unicodedata
 from bisect import bisect_right
 from functools import lru_cache
 
-from .regex_tree import class_item, sre_constants, sre_parse
+from .regex_tree import class_text, sre_constants, sre_parse
 
 # Non-ASCII characters that ftfy's badness regex names but that correct
 # Vietnamese text uses all the time: letters with tone marks, typographic
@@ -131,17 +131,10 @@ def _searchable(parts: list[tuple[str, set[str] | None]]) -> tuple[set[str] | No
 
 def _opaque_class(items) -> str:
     """A class with categories or negation, written back as it was."""
-    negate = ""
-    body = []
-    for op, value in items:
-        if op is sre_constants.NEGATE:
-            negate = "^"
-            continue
-        item = class_item(op, value)
-        if item is None:  # pragma: no cover
-            raise ValueError(f"unsupported class item {op}")
-        body.append(item)
-    return f"[{negate}{''.join(body)}]"
+    text = class_text(items)
+    if text is None:  # pragma: no cover
+        raise ValueError("unsupported class item")
+    return text
 
 
 @lru_cache(maxsize=1)

@@ -13,7 +13,7 @@ except ImportError:  # pragma: no cover - Python 3.10
     import sre_constants  # type: ignore[no-redef]
     import sre_parse  # type: ignore[no-redef]
 
-__all__ = ["sre_constants", "sre_parse", "class_item"]
+__all__ = ["sre_constants", "sre_parse", "class_item", "class_text"]
 
 CATEGORIES = {
     sre_constants.CATEGORY_SPACE: "\\s",
@@ -32,3 +32,11 @@ def class_item(op, value) -> str | None:
     if op is sre_constants.CATEGORY and value in CATEGORIES:
         return CATEGORIES[value]
     return None
+
+
+def class_text(items) -> str | None:
+    """A parsed class (``IN``'s items, negation included) written back as
+    regex text; None when an item cannot be (see ``class_item``)."""
+    negate = bool(items) and items[0][0] is sre_constants.NEGATE
+    body = [class_item(op, value) for op, value in items[negate:]]
+    return None if None in body else f"[{'^' if negate else ''}{''.join(body)}]"

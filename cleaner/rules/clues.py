@@ -37,7 +37,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-from ..regex_tree import class_item, sre_constants, sre_parse
+from ..regex_tree import class_text, sre_constants, sre_parse
 from .text import COMBINING, canonical_decompositions, ignorecase_ascii, strip_marks
 
 KEY_LENGTH = 4
@@ -707,21 +707,16 @@ def _one_char(op, value, fold: bool) -> str | None:
         return re.escape(chr(value)) if plain(chr(value)) else None
     if op is sre_constants.NOT_LITERAL:
         return None if fold else f"[^{re.escape(chr(value))}]"
-    if op is sre_constants.IN:
-        negate = "^" if value and value[0][0] is sre_constants.NEGATE else ""
-        if negate and fold:
-            return None
-        items = []
-        for item_op, item in value[1 if negate else 0:]:
-            if fold and not (item_op is sre_constants.LITERAL and plain(chr(item))
-                             or item_op is sre_constants.RANGE and item[1] - item[0] < 64
-                             and all(plain(chr(code)) for code in range(item[0], item[1] + 1))
-                             or item_op is sre_constants.CATEGORY and item in (sre_constants.CATEGORY_DIGIT,
-                                                                                sre_constants.CATEGORY_SPACE)):
-                return None
-            items.append(class_item(item_op, item))
-        return None if None in items else f"[{negate}{''.join(items)}]"
-    return None
+    if op is not sre_constants.IN:
+        return None
+    if fold and not all(item_op is sre_constants.LITERAL and plain(chr(item))
+                        or item_op is sre_constants.RANGE and item[1] - item[0] < 64
+                        and all(plain(chr(code)) for code in range(item[0], item[1] + 1))
+                        or item_op is sre_constants.CATEGORY and item in (sre_constants.CATEGORY_DIGIT,
+                                                                           sre_constants.CATEGORY_SPACE)
+                        for item_op, item in value):  # a negation too: it would match letters
+        return None
+    return class_text(value)
 
 
 def _ends(sequence) -> tuple[set[str], bool] | None:

@@ -233,11 +233,11 @@ class LineFinder:
                 last_scan.find(text, maybe, marks)
             for index in maybe - found:
                 norm = norms[index]
-                if tail is not None and not tail.ends(norm):
+                if len(norm) > longest or tail is not None and not tail.ends(norm):
                     continue
                 # (not through strip_marks' cache: these lines seldom repeat, and
                 # long ones would fill it)
-                if len(norm) <= longest and pattern.search(strip_marks.__wrapped__(norm) if fold else norm):
+                if pattern.search(strip_marks.__wrapped__(norm) if fold else norm):
                     found.add(index)
 
 
@@ -362,8 +362,6 @@ def _find_all(text: str | bytes, word: str | bytes, found: set[int], shift: int 
         if next_line < 0:
             return
         position = next_line + 1
-
-
 
 
 # Every space but "\n" ("\s" is str.isspace), as class items.

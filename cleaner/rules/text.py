@@ -71,12 +71,11 @@ def strip_marks(text: str) -> str:
     return COMBINING.sub("", unicodedata.normalize("NFD", text))
 
 
-# Every combining mark (category M*), removed with one regex pass: a
-# per-character Python loop was the chrome stage's hottest spot.
-COMBINING = re.compile(
-    "[" + "".join(chr(c) for c in range(0x300, 0x10000)
-                  if unicodedata.combining(chr(c)) and not 0xD800 <= c <= 0xDFFF) + "]"
-)
+# Every combining mark of the BMP (a non-zero combining class), removed
+# with one regex pass: a per-character Python loop was the chrome stage's
+# hottest spot.
+_COMBINING_MARKS = "".join(chr(c) for c in range(0x300, 0x10000) if unicodedata.combining(chr(c)))
+COMBINING = re.compile(f"[{_COMBINING_MARKS}]")
 
 
 @lru_cache(maxsize=8192)
@@ -277,7 +276,7 @@ def fold_table():
         bare = ignorecase_ascii(strip_marks.__wrapped__(char).lower())
         if len(bare) == 1 and bare.isascii():
             table[ord(char)] = ord(bare)
-    table[[ord(mark) for mark in combining_marks()]] = 0
+    table[[ord(mark) for mark in _COMBINING_MARKS]] = 0
     return table
 
 
@@ -287,11 +286,6 @@ def canonical_decompositions() -> dict[str, str]:
     (Hangul syllables aside: they become jamo, letters again)."""
     return {chr(code): unicodedata.normalize("NFD", chr(code)) for code in range(0xC0, 0x10000)
             if (found := unicodedata.decomposition(chr(code))) and not found.startswith("<")}
-
-
-@lru_cache(maxsize=1)
-def combining_marks() -> list[str]:
-    return [chr(code) for code in range(0x300, 0x10000) if unicodedata.combining(chr(code))]
 
 
 @lru_cache(maxsize=1)
