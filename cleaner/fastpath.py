@@ -21,10 +21,13 @@ stays exact when ftfy's table changes.
 
 from __future__ import annotations
 
+import importlib.util
 import re
+import sys
 import unicodedata
 from bisect import bisect_right
 from functools import lru_cache
+from pathlib import Path
 
 from .regex_tree import class_text, sre_constants, sre_parse
 
@@ -145,6 +148,32 @@ def _prefilters() -> tuple[re.Pattern[str], ...]:
         return (re.compile("[^\x00-\x7f]"),)
 
 
+def _badness_regex() -> re.Pattern[str]:
+    """ftfy's ``BADNESS_RE``, without importing ftfy when it is not yet:
+    that takes a tenth of a second (its character tables, wcwidth), and
+    most runs never need ftfy itself. Its ``badness`` module uses only
+    ``re`` and ``warnings``, so it is read on its own (through the package
+    when that fails)."""
+    found = _badness_read_alone() if "ftfy" not in sys.modules else None
+    if found is not None:
+        return found
+    from ftfy.badness import BADNESS_RE
+
+    return BADNESS_RE
+
+
+def _badness_read_alone() -> re.Pattern[str] | None:
+    try:
+        package = importlib.util.find_spec("ftfy")
+        spec = importlib.util.spec_from_file_location(
+            "_cleaner_ftfy_badness", Path(package.origin).parent / "badness.py")
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        return module.BADNESS_RE
+    except Exception:  # noqa: BLE001 - any surprise: ftfy is imported instead
+        return None
+
+
 def _derived_prefilters() -> tuple[re.Pattern[str], ...]:
     """Regexes that together match wherever ftfy's badness pattern does.
     Each branch of it is searched for twice: cut down to the characters
@@ -156,9 +185,8 @@ def _derived_prefilters() -> tuple[re.Pattern[str], ...]:
     the character it starts with is their own (a plain alternation would
     be tried branch by branch at every position). A branch too complex to
     anchor makes any of its rare characters enough."""
-    from ftfy.badness import BADNESS_RE
-
-    tree = sre_parse.parse(BADNESS_RE.pattern, BADNESS_RE.flags)
+    badness = _badness_regex()
+    tree = sre_parse.parse(badness.pattern, badness.flags)
     (op, value), = list(tree)
     branches = value[1] if op is sre_constants.BRANCH else [list(tree)]
     allowed = _ASCII | VIETNAMESE_COMMON
@@ -179,11 +207,53 @@ def _derived_prefilters() -> tuple[re.Pattern[str], ...]:
     patterns = [_class(rare_anywhere)[:-1] + _OTHER_SIGNALS[1:]]
     if reduced:
         starts = set().union(*reduced.values())
-        patterns.append(_class(starts) + "(?:" + "|".join(
-            f"(?<={_class(chars)}){rest}" for rest, chars in reduced.items()) + ")")
+        anchored = _class(starts) + "(?:" + "|".join(
+            f"(?<={_class(chars)}){rest}" for rest, chars in reduced.items()) + ")"
+        patterns.append(anchored)
+        _BRANCHES[anchored + _LINE_REST] = tuple((rest, frozenset(chars)) for rest, chars in reduced.items())
     # "[^\\n]*": one match per line is enough (Wikipedia text holds many
     # rare characters such as ° or ², each a match object otherwise).
-    return tuple(re.compile(p + "[^\\n]*") for p in dict.fromkeys(patterns + whole))
+    return tuple(re.compile(p + _LINE_REST) for p in dict.fromkeys(patterns + whole))
+
+
+_LINE_REST = "[^\\n]*"
+# The anchored pattern's branches (the rest after its first character, the
+# first characters it takes), for trying only those of one character.
+_BRANCHES: dict[str, tuple[tuple[str, frozenset[str]], ...]] = {}
+
+
+@lru_cache(maxsize=8)
+def _branch_groups(source: str) -> dict[str, tuple[int, ...]]:
+    """For each first character of the anchored pattern ``source``, the
+    branches that may follow it (the others' look-behind fails there)."""
+    branches = _BRANCHES[source]
+    chars = set().union(*(chars for _rest, chars in branches))
+    return {char: tuple(i for i, (_rest, chars) in enumerate(branches) if char in chars) for char in chars}
+
+
+# Trying all the anchored pattern's branches costs a few microseconds a
+# character; cut down to one character's branches it is cheaper, but
+# compiling that costs milliseconds: done for the characters met often in
+# this process ("Đ" thousands of times in 10 MB of Vietnamese, "¥" never).
+CUT_AFTER = 64
+_CUT: dict[tuple[str, tuple[int, ...]], re.Pattern[str]] = {}
+_CUT_SEEN: dict[tuple[str, tuple[int, ...]], int] = {}
+
+
+def _cut_pattern(source: str, group: tuple[int, ...]) -> re.Pattern[str] | None:
+    """The anchored pattern with only the branches ``group`` (at a
+    character they may follow: the same matches), once it has been asked
+    for often enough; None before."""
+    key = (source, group)
+    found = _CUT.get(key)
+    if found is None:
+        seen = _CUT_SEEN[key] = _CUT_SEEN.get(key, 0) + 1
+        if seen < CUT_AFTER:
+            return None
+        # "[^\\n]": the character the branches follow, already known.
+        found = _CUT[key] = re.compile(
+            "[^\\n](?:" + "|".join(_BRANCHES[source][i][0] for i in group) + ")" + _LINE_REST)
+    return found
 
 
 def _rare_anchored(branch, allowed: frozenset[str], rare_anywhere: set[str]) -> list[tuple[set[str], str]]:
@@ -229,9 +299,9 @@ def lines_ftfy_may_change(text: str) -> list[int]:
     could change: one scan of the whole text per regex, not one per line."""
     if text.isascii():
         return []
-    spans: list[tuple[int, int]] = []
-    for pattern in _prefilters():
-        spans.extend(m.span() for m in pattern.finditer(text))
+    spans = _spans_by_starts(text) if len(text) >= BY_STARTS_AFTER else None
+    if spans is None:
+        spans = [m.span() for pattern in _prefilters() for m in pattern.finditer(text)]
     if not spans:
         return []
     # A match that spans lines (through \\s) marks every line it covers, so
@@ -241,6 +311,78 @@ def lines_ftfy_may_change(text: str) -> list[int]:
     for start, end in spans:
         found.update(range(bisect_right(newlines, start), bisect_right(newlines, max(start, end - 1)) + 1))
     return sorted(found)
+
+
+# Beyond this many characters the pre-check looks for the characters its
+# matches start with through numpy (a table lookup per character) and tries
+# the patterns only there: the regex engine's own scan tests a class of
+# hundreds of characters at every position (~0.2 s per 10 MB).
+BY_STARTS_AFTER = 65536
+IMPORT_NUMPY_AFTER = 1_000_000  # characters: a shorter text is scanned by regex until numpy is imported
+
+
+def _spans_by_starts(text: str) -> list[tuple[int, int]] | None:
+    """The spans ``finditer`` of each pre-check pattern gives, found by
+    trying the patterns only where a character their matches start with
+    stands; None when that cannot be done (no numpy, lone surrogates)."""
+    if "numpy" not in sys.modules and len(text) < IMPORT_NUMPY_AFTER:
+        return None  # importing numpy (0.1 s) would cost more than it saves
+    starts = _start_table(_prefilters())
+    if starts is None:
+        return None
+    try:
+        import numpy
+        codes = numpy.frombuffer(text.encode("utf-32-le"), dtype=numpy.uint32)
+    except (ImportError, UnicodeEncodeError):
+        return None
+    marks = starts[codes]
+    positions = numpy.flatnonzero(marks)
+    spans: list[tuple[int, int]] = []
+    for bit, pattern in enumerate(_prefilters()):
+        end = 0
+        groups = _branch_groups(pattern.pattern) if pattern.pattern in _BRANCHES else None
+        # As finditer: the leftmost match at or after the previous one's end.
+        for position in positions[(marks[positions] >> bit) & 1 == 1].tolist():
+            if position < end:
+                continue
+            if groups is not None:  # only the branches that may follow this character
+                group = groups.get(text[position])
+                if group is None:
+                    continue
+                found = (_cut_pattern(pattern.pattern, group) or pattern).match(text, position)
+            else:
+                found = pattern.match(text, position)
+            if found is not None:
+                spans.append(found.span())
+                end = found.end()
+    return spans
+
+
+@lru_cache(maxsize=1)
+def _start_table(patterns: tuple[re.Pattern[str], ...]):
+    """For each code point, bit k set when a match of ``patterns[k]`` may
+    start with it; None when some pattern's first character is not a plain
+    class (or there are too many patterns for the bits)."""
+    try:
+        import numpy
+    except ImportError:  # pragma: no cover - numpy is a dependency
+        return None
+    if len(patterns) > 8 or any(pattern.flags & re.IGNORECASE for pattern in patterns):
+        return None
+    table = numpy.zeros(0x110000, dtype=numpy.uint8)
+    for bit, pattern in enumerate(patterns):
+        first = list(sre_parse.parse(pattern.pattern, pattern.flags))[:1]
+        if not first or first[0][0] not in (sre_constants.IN, sre_constants.LITERAL):
+            return None
+        items = first[0][1] if first[0][0] is sre_constants.IN else [first[0]]
+        for op, value in items:
+            if op is sre_constants.LITERAL:
+                table[value] |= 1 << bit
+            elif op is sre_constants.RANGE:
+                table[value[0]:value[1] + 1] |= 1 << bit
+            else:  # a category or a negation: not listable
+                return None
+    return table
 
 
 # The last few texts found NFC, kept alive so that their ids stay their

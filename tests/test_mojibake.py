@@ -34,7 +34,7 @@ def _straight(text: str) -> str:
 
 def _reference(text: str) -> str:
     """ftfy itself with the project's settings, ungarded."""
-    return ftfy.fix_text(text, mojibake.FTFY_CONFIG)
+    return ftfy.fix_text(text, mojibake.ftfy_config())
 
 
 @pytest.mark.parametrize("name,case", _cases())

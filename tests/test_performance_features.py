@@ -17,7 +17,7 @@ from cleaner.cli import app
 from cleaner.fastpath import ftfy_may_change, lines_ftfy_may_change
 from cleaner.files import iter_sources
 from cleaner.runner import Mode, clean_sources
-from cleaner.stages.mojibake import FTFY_CONFIG
+from cleaner.stages.mojibake import ftfy_config
 
 runner = CliRunner()
 CLEAN = "Quận Hà Đông có nhiều trường học.\n\nĐổi mới “kinh tế” – năm 1986.\n".encode()
@@ -158,7 +158,7 @@ def test_fast_path_never_skips_a_line_ftfy_would_change():
     samples = ["".join(rng.choice(alphabet) for _ in range(rng.randint(2, 6))) for _ in range(4000)]
     samples += ["Quáº­n HÃ\u00a0 Ä\u0090Ã´ng", "sÃ³", "voilÃ le travail", "â€œquotedâ€\x9d"]
     for line in samples:
-        if ftfy.fix_text(line, FTFY_CONFIG) != line:
+        if ftfy.fix_text(line, ftfy_config()) != line:
             assert ftfy_may_change(line), ascii(line)
     text = "\n".join(samples)
     flagged = set(lines_ftfy_may_change(text))
@@ -583,3 +583,41 @@ def test_nfc_line_by_line_is_exact():
         fastpath._KNOWN_NFC.clear()
         assert fastpath.is_nfc(text) == unicodedata.is_normalized("NFC", text), repr(text[:60])
         assert fastpath.to_nfc(text) == unicodedata.normalize("NFC", text), repr(text[:60])
+
+
+def test_pre_check_by_first_characters_finds_what_the_regex_scan_finds(monkeypatch):
+    """The pre-check of long texts tries its patterns only where numpy
+    found a character their matches start with (and, for characters met
+    often, only the branches that may follow them): the same lines."""
+    import random
+
+    import cleaner.fastpath as fastpath
+
+    pieces = ["Đ", "Đà Nẵng ", "Â", "Ã©", "â€™", "Ã ", "“", "”", "°C", "²", "Ð", "ÐŸ", "Ã‚Â", "¤", "¬",
+              "\u0085", "\x1b[1m", "ö", "Ý", "├─", "Mã xác nhận", "Lấy lại", " ", "\n", "\n", "abc", "ê"]
+    rng = random.Random(7)
+    monkeypatch.setattr(fastpath, "BY_STARTS_AFTER", 0)
+    monkeypatch.setattr(fastpath, "IMPORT_NUMPY_AFTER", 0)
+    monkeypatch.setattr(fastpath, "CUT_AFTER", 3)  # the cut-down patterns are used too
+    for _ in range(300):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randrange(1, 120)))
+        spans = fastpath._spans_by_starts(text)
+        assert spans is not None
+        expected = [m.span() for pattern in fastpath._prefilters() for m in pattern.finditer(text)]
+        assert spans == expected, repr(text)
+    assert fastpath._CUT  # some characters came often enough
+    assert fastpath._spans_by_starts("Vi\ud800t") is None  # a lone surrogate: the regex scan
+
+
+def test_pre_check_reads_ftfy_badness_without_importing_ftfy():
+    """A run of clean text never imports ftfy (0.1 s); the pre-check's
+    regex comes from ftfy's badness module read on its own, the same one."""
+    import subprocess
+    import sys
+
+    code = ("import sys, cleaner.fastpath as f; f._prefilters(); "
+            "from cleaner import clean_text; clean_text('Xin chào “Hà Nội”\\n'); "
+            "assert 'ftfy' not in sys.modules, 'ftfy imported'; "
+            "from ftfy.badness import BADNESS_RE; assert f._badness_read_alone().pattern == BADNESS_RE.pattern")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr

@@ -11,8 +11,7 @@ Vietnamese has (then ftfy's own judgement stands, as for other languages).
 from __future__ import annotations
 
 import re
-
-import ftfy
+from functools import lru_cache
 
 from .. import vietnamese
 from ..config import Config
@@ -21,23 +20,31 @@ from ..fastpath import ftfy_may_change, lines_ftfy_may_change
 
 STAGE = "repair"
 
-FTFY_CONFIG = ftfy.TextFixerConfig(
-    unescape_html=False,  # "&amp;" may be the text itself; not ftfy's call in plain text
-    remove_terminal_escapes=True,
-    fix_encoding=True,
-    restore_byte_a0=True,
-    replace_lossy_sequences=True,
-    decode_inconsistent_utf8=True,
-    fix_c1_controls=True,
-    fix_latin_ligatures=False,
-    fix_character_width=False,
-    uncurl_quotes=False,
-    fix_line_breaks=False,
-    fix_surrogates=True,
-    remove_control_chars=False,  # legacy encodings keep letters in C0 bytes
-    normalization=None,
-    explain=False,
-)
+
+@lru_cache(maxsize=1)
+def ftfy_config():
+    """ftfy's settings for the repair stage. ftfy is imported here, when a
+    line first needs it (0.1 s that a run of clean text saves)."""
+    import ftfy
+
+    return ftfy.TextFixerConfig(
+        unescape_html=False,  # "&amp;" may be the text itself; not ftfy's call in plain text
+        remove_terminal_escapes=True,
+        fix_encoding=True,
+        restore_byte_a0=True,
+        replace_lossy_sequences=True,
+        decode_inconsistent_utf8=True,
+        fix_c1_controls=True,
+        fix_latin_ligatures=False,
+        fix_character_width=False,
+        uncurl_quotes=False,
+        fix_line_breaks=False,
+        fix_surrogates=True,
+        remove_control_chars=False,  # legacy encodings keep letters in C0 bytes
+        normalization=None,
+        explain=False,
+    )
+
 
 # Letters that only Unicode Vietnamese text has: a cp1252 (or cp1250 ...)
 # reading of UTF-8 bytes never produces them.
@@ -73,7 +80,9 @@ def fix_line(line: str) -> str:
         return line
     if "\r" in line:  # CR is a line break too: fix each part as normalize will see it
         return "\r".join(fix_line(part) for part in line.split("\r"))
-    fixed = ftfy.fix_text(line, FTFY_CONFIG)
+    import ftfy
+
+    fixed = ftfy.fix_text(line, ftfy_config())
     if fixed != line and accept_fix(line, fixed):
         return fixed
     return line
