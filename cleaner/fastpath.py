@@ -313,28 +313,130 @@ def lines_ftfy_may_change(text: str) -> list[int]:
     return sorted(found)
 
 
+# --- character tables over a whole text, with numpy ---------------------------
+
+# Characters a process looks at with regex scans before numpy is worth
+# importing (0.1 s) for table lookups instead.
+IMPORT_NUMPY_AFTER = 2_000_000
+_SCANNED = [0]
+_LAST_CODES: list = [None, None]  # the last text looked up and its code points
+
+
+def numpy_worth_it(size: int) -> bool:
+    """Whether to use numpy for a text of ``size`` characters: it is
+    imported already, or this process has looked at enough text that the
+    import pays (counted here)."""
+    if "numpy" in sys.modules:
+        return True
+    _SCANNED[0] += size
+    return _SCANNED[0] >= IMPORT_NUMPY_AFTER
+
+
+def code_points(text: str):
+    """The code points of ``text`` as a numpy array (uint32), remembered
+    for the last text (stages ask about the same one in turn); None for a
+    text with lone surrogates (or without numpy)."""
+    if _LAST_CODES[0] is text:
+        return _LAST_CODES[1]
+    try:
+        import numpy
+        codes = numpy.frombuffer(text.encode("utf-32-le"), dtype=numpy.uint32)
+    except (ImportError, UnicodeEncodeError):
+        codes = None
+    _LAST_CODES[:] = [text, codes]
+    return codes
+
+
+@lru_cache(maxsize=32)
+def char_table(chars: str, outside: bool = False):
+    """A lookup table over every code point: True for ``chars`` (for the
+    others when ``outside``)."""
+    import numpy
+
+    table = numpy.full(0x110000, outside, dtype=bool)
+    table[[ord(char) for char in chars]] = not outside
+    return table
+
+
+# Texts at least this long are searched for a class by table lookup.
+BY_TABLE_AFTER = 65536
+
+
+def holds(pattern: re.Pattern[str], text: str) -> bool:
+    """``pattern.search(text) is not None`` for a pattern that is one class
+    of characters; a long text by table lookups over its code points
+    (a regex scan tests each character in turn, ~5 ms per MB)."""
+    if len(text) >= BY_TABLE_AFTER and numpy_worth_it(len(text)):
+        table = class_table(pattern)
+        codes = code_points(text) if table is not None else None
+        if codes is not None:
+            return bool(table[codes].any())
+    return pattern.search(text) is not None
+
+
+@lru_cache(maxsize=64)
+def class_table(pattern: re.Pattern[str]):
+    """The lookup table of a pattern made of one class of listed characters
+    and ranges; None for any other pattern."""
+    tree = list(sre_parse.parse(pattern.pattern, pattern.flags))
+    return _first_class_table(pattern, tree) if len(tree) == 1 else None
+
+
+def _first_class_table(pattern: re.Pattern[str], tree):
+    """The lookup table of the characters the first element of a parsed
+    pattern takes, when it is a class of listed characters and ranges (or
+    one character); else None."""
+    if pattern.flags & re.IGNORECASE or not tree or tree[0][0] not in (sre_constants.IN, sre_constants.LITERAL):
+        return None
+    items = tree[0][1] if tree[0][0] is sre_constants.IN else [tree[0]]
+    import numpy
+
+    table = numpy.zeros(0x110000, dtype=bool)
+    for op, value in items:
+        if op is sre_constants.LITERAL:
+            table[value] = True
+        elif op is sre_constants.RANGE:
+            table[value[0]:value[1] + 1] = True
+        else:  # a category or a negation
+            return None
+    return table
+
+
+def lines_holding(codes, table):
+    """For each line of a text (split on "\\n"; ``codes``: its
+    ``code_points``), whether it holds a character of ``table``: a numpy
+    array of booleans."""
+    import numpy
+
+    mask = table[codes]
+    starts = numpy.concatenate(([0], numpy.flatnonzero(codes == 10) + 1))
+    held = numpy.zeros(len(starts), dtype=bool)
+    # A text that ends with "\\n" ends with an empty line: nothing to reduce.
+    inside = starts[starts < len(codes)]
+    if len(inside):
+        held[:len(inside)] = numpy.logical_or.reduceat(mask, inside)
+    return held
+
+
 # Beyond this many characters the pre-check looks for the characters its
 # matches start with through numpy (a table lookup per character) and tries
 # the patterns only there: the regex engine's own scan tests a class of
 # hundreds of characters at every position (~0.2 s per 10 MB).
 BY_STARTS_AFTER = 65536
-IMPORT_NUMPY_AFTER = 1_000_000  # characters: a shorter text is scanned by regex until numpy is imported
 
 
 def _spans_by_starts(text: str) -> list[tuple[int, int]] | None:
     """The spans ``finditer`` of each pre-check pattern gives, found by
     trying the patterns only where a character their matches start with
     stands; None when that cannot be done (no numpy, lone surrogates)."""
-    if "numpy" not in sys.modules and len(text) < IMPORT_NUMPY_AFTER:
-        return None  # importing numpy (0.1 s) would cost more than it saves
+    if not numpy_worth_it(len(text)):
+        return None
     starts = _start_table(_prefilters())
-    if starts is None:
+    codes = code_points(text) if starts is not None else None
+    if codes is None:
         return None
-    try:
-        import numpy
-        codes = numpy.frombuffer(text.encode("utf-32-le"), dtype=numpy.uint32)
-    except (ImportError, UnicodeEncodeError):
-        return None
+    import numpy
+
     marks = starts[codes]
     positions = numpy.flatnonzero(marks)
     spans: list[tuple[int, int]] = []
@@ -363,25 +465,16 @@ def _start_table(patterns: tuple[re.Pattern[str], ...]):
     """For each code point, bit k set when a match of ``patterns[k]`` may
     start with it; None when some pattern's first character is not a plain
     class (or there are too many patterns for the bits)."""
-    try:
-        import numpy
-    except ImportError:  # pragma: no cover - numpy is a dependency
-        return None
-    if len(patterns) > 8 or any(pattern.flags & re.IGNORECASE for pattern in patterns):
+    import numpy
+
+    if len(patterns) > 8:
         return None
     table = numpy.zeros(0x110000, dtype=numpy.uint8)
     for bit, pattern in enumerate(patterns):
-        first = list(sre_parse.parse(pattern.pattern, pattern.flags))[:1]
-        if not first or first[0][0] not in (sre_constants.IN, sre_constants.LITERAL):
+        first = _first_class_table(pattern, list(sre_parse.parse(pattern.pattern, pattern.flags))[:1])
+        if first is None:
             return None
-        items = first[0][1] if first[0][0] is sre_constants.IN else [first[0]]
-        for op, value in items:
-            if op is sre_constants.LITERAL:
-                table[value] |= 1 << bit
-            elif op is sre_constants.RANGE:
-                table[value[0]:value[1] + 1] |= 1 << bit
-            else:  # a category or a negation: not listable
-                return None
+        table[first] |= 1 << bit
     return table
 
 

@@ -621,3 +621,30 @@ def test_pre_check_reads_ftfy_badness_without_importing_ftfy():
             "from ftfy.badness import BADNESS_RE; assert f._badness_read_alone().pattern == BADNESS_RE.pattern")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
     assert done.returncode == 0, done.stderr
+
+
+def test_table_lookups_over_long_texts_agree_with_the_regex_scans(monkeypatch):
+    """Long texts are searched for a class of characters by numpy table
+    lookups (normalization, the rules' line forms, the legacy checks):
+    the same answers as the regex scans, on texts with and without them."""
+    import random
+
+    import cleaner.fastpath as fastpath
+    from cleaner.legacy import detect
+    from cleaner.rules import text as rules_text
+    from cleaner.stages import normalize
+
+    monkeypatch.setattr(fastpath, "BY_TABLE_AFTER", 0)
+    monkeypatch.setattr(fastpath, "IMPORT_NUMPY_AFTER", 0)
+    pieces = ["Hà Nội", "café", "\u00a0", "\u200b", "\x85", "\r", "\n", "\n\n", " ", "á»", "Ă¬", "Ã©", "“", "abc",
+              "\u2028", "\t", "Ñaûng", "§¶ng", "😀", "\ufeff", "ə"]
+    rng = random.Random(3)
+    for _ in range(400):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randrange(0, 40)))
+        for pattern in (normalize._REMOVABLE, rules_text._INVISIBLE_OR_SPACE, detect._NOT_CP1252):
+            assert fastpath.holds(pattern, text) == (pattern.search(text) is not None), (pattern, text)
+        codes = fastpath.code_points(text)
+        held = fastpath.lines_holding(codes, fastpath.char_table(detect._CP1252_READING, outside=True)).tolist()
+        assert held == [detect._NOT_CP1252.search(line) is not None for line in text.split("\n")], repr(text)
+        assert detect._has_utf8_in_cp1258(text, codes) == (detect._UTF8_IN_CP1258.search(text) is not None)
+    assert fastpath.class_table(detect._NOT_CP1252) is None  # a negated class: the regex scan

@@ -18,7 +18,7 @@ from functools import lru_cache
 
 from .. import vietnamese
 from ..document import Document
-from ..fastpath import to_nfc
+from ..fastpath import char_table, code_points, lines_holding, numpy_worth_it, to_nfc
 from . import viqr
 from .capitals import is_folded
 from .codec import BYTE_ENCODINGS, decode, single_byte_table
@@ -123,9 +123,13 @@ def repair_text(doc: Document) -> None:
     lines = doc.text.split("\n")
     # Lines with a character outside cp1252 are Unicode (Vietnamese, or
     # another script): neither legacy text misread as cp1252 nor VIQR.
-    plain = [i for i, line in enumerate(lines) if line.isascii() or not _NOT_CP1252.search(line)]
+    codes = code_points(doc.text) if numpy_worth_it(len(doc.text)) else None
+    if codes is None:
+        plain = [i for i, line in enumerate(lines) if line.isascii() or not _NOT_CP1252.search(line)]
+    else:  # the same, by table lookups over the whole text
+        plain = (~lines_holding(codes, char_table(_CP1252_READING, outside=True))).nonzero()[0].tolist()
     changed = _repair_cp1252_lines(lines, doc, [i for i in plain if not lines[i].isascii()])
-    if _UTF8_IN_CP1258.search(doc.text):
+    if _has_utf8_in_cp1258(doc.text, codes):
         changed |= _repair_utf8_read_as_cp1258(lines, doc)
     if _may_be_viqr(doc.text):
         changed |= _repair_viqr_lines(lines, doc, plain)
@@ -251,6 +255,26 @@ _UTF8_IN_CP1258 = re.compile(
     "[" + re.escape(single_byte_table("cp1258")[0xC2:0xF5]) + "]["
     + re.escape(single_byte_table("cp1258")[0x80:0xC0]) + "]"
 )
+
+
+def _has_utf8_in_cp1258(text: str, codes) -> bool:
+    """``_UTF8_IN_CP1258.search(text)``; with ``codes`` (the text's code
+    points) by table lookups: a lead character, then a continuation one."""
+    if codes is None:
+        return _UTF8_IN_CP1258.search(text) is not None
+    import numpy
+
+    table = single_byte_table("cp1258")
+    # The continuation characters are the rare ones: found first.
+    after = numpy.flatnonzero(char_table(table[0x80:0xC0])[codes])
+    after = after[after > 0]
+    return bool(char_table(table[0xC2:0xF5])[codes[after - 1]].any())
+
+
+# What a cp1252/latin-1 reading of bytes can produce (``_NOT_CP1252`` matches the rest).
+_CP1252_READING = "".join(map(chr, range(0x100))) + "".join(sorted(set(CP1252[0x80:0xA0])))
+
+
 _CP1258_TO_LATIN1 = {ord(char): chr(byte) for byte, char in enumerate(single_byte_table("cp1258"))}
 
 

@@ -4,11 +4,10 @@ for matching, and the jusText-style prose test that protects body text."""
 from __future__ import annotations
 
 import re
-import sys
 import unicodedata
 from functools import lru_cache
 
-from ..fastpath import to_nfc
+from ..fastpath import holds, numpy_worth_it, to_nfc
 
 
 _ODD_SPACES = "\u00a0\u2000-\u200b\u202f\u205f\u3000\ufeff"
@@ -51,7 +50,7 @@ def normalize_joined(text: str) -> list[str]:
     """``normalize_lines(text.split("\\n"))``, for a text at hand."""
     # One scan tells whether the removal and the spaces steps have work (NFC
     # makes a space of no other character: U+2000/2001 are spaces already).
-    odd = _INVISIBLE_OR_SPACE.search(text) is not None
+    odd = holds(_INVISIBLE_OR_SPACE, text)
     if odd:
         text = _INVISIBLE.sub("", text)
     text = to_nfc(text)
@@ -236,10 +235,9 @@ def ascii_folded(text: str) -> bytes:
     as "i" and "s" (as IGNORECASE compares them), one byte per ASCII
     character; the other characters are "\\x01" or left out (either way
     no word is lost, and the lines keep their "\\n")."""
-    if _FOLDED[0] < NUMPY_FOLD_AFTER and "numpy" not in sys.modules:
-        # Until a process has folded a few MB, importing numpy (0.1 s)
+    if not numpy_worth_it(len(text)):
+        # Until a process has looked at a few MB, importing numpy (0.1 s)
         # costs more than it saves: NFD, and the marks left out as non-ASCII.
-        _FOLDED[0] += len(text)
         return _ascii_folded_by_nfd(text)
     try:
         import numpy
@@ -258,10 +256,6 @@ def _ascii_folded_by_nfd(text: str) -> bytes:
     for char, letter in _IGNORECASE_LETTER.items():  # str.replace: translate is slow on long texts
         bare = bare.replace(chr(char), letter)
     return unicodedata.normalize("NFD", bare).encode("ascii", "ignore").lower()
-
-
-NUMPY_FOLD_AFTER = 4_000_000  # characters
-_FOLDED = [0]  # characters folded without numpy in this process
 
 
 @lru_cache(maxsize=1)

@@ -95,12 +95,18 @@ def fix_mojibake(text: str) -> str:
 def run(doc: Document, config: Config) -> None:
     if not config.fix_mojibake or doc.text.isascii():
         return
-    lines = doc.text.split("\n")
     # Only lines that ftfy's badness check could flag (cleaner.fastpath).
-    for index in lines_ftfy_may_change(doc.text):
+    indexes = lines_ftfy_may_change(doc.text)
+    if not indexes:
+        return  # the same text object: later stages find what they knew of it
+    lines = doc.text.split("\n")
+    changed = False
+    for index in indexes:
         line = lines[index]
         fixed = fix_line(line)
         if fixed != line:
             doc.record(STAGE, "mojibake", index + 1, line, fixed, "mojibake repaired (ftfy)")
             lines[index] = fixed
-    doc.text = "\n".join(lines)
+            changed = True
+    if changed:
+        doc.text = "\n".join(lines)

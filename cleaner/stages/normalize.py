@@ -12,7 +12,7 @@ from collections.abc import Callable
 from .. import vietnamese
 from ..config import Config
 from ..document import Document
-from ..fastpath import to_nfc
+from ..fastpath import holds, to_nfc
 
 STAGE = "normalize"
 
@@ -200,7 +200,7 @@ _REMOVALS = (_invisible, _control_chars, _odd_spaces)
 
 def run(doc: Document, config: Config) -> None:
     composed = None  # text known to be NFC: the second NFC pass is skipped when nothing changed
-    removable = _REMOVABLE.search(doc.text) is not None
+    removable = holds(_REMOVABLE, doc.text)
     for kind, reason, function in steps(config):
         if function is _nfc and doc.text == composed:
             continue
