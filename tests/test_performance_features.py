@@ -648,3 +648,19 @@ def test_table_lookups_over_long_texts_agree_with_the_regex_scans(monkeypatch):
         assert held == [detect._NOT_CP1252.search(line) is not None for line in text.split("\n")], repr(text)
         assert detect._has_utf8_in_cp1258(text, codes) == (detect._UTF8_IN_CP1258.search(text) is not None)
     assert fastpath.class_table(detect._NOT_CP1252) is None  # a negated class: the regex scan
+
+
+def test_language_word_counts_by_table_agree_with_the_regex():
+    import random
+
+    from cleaner.rules import text as rules_text
+
+    pieces = ["Hà", "Nội", "được", "the", " ", "\n", "_", "3", "²", "Ⅻ", "\u0301", "é", "-", "ĐƯỜNG", "日本",
+              "x_y", "١٢", "Ǆ", "ß", "Ⓐ"]
+    rng = random.Random(5)
+    for _ in range(500):
+        sample = "".join(rng.choice(pieces) for _ in range(rng.randrange(0, 30)))
+        words = rules_text._ANY_WORD.findall(sample)
+        expected = len(words), sum(1 for word in words if rules_text._VI_LETTER.search(word))
+        assert rules_text._word_counts(sample) == expected, repr(sample)
+    assert rules_text._word_counts("Hà 😀") is None  # beyond the BMP: the regex way

@@ -352,9 +352,27 @@ def load_rules(names: tuple[str, ...], language: str | None = None,
     """Packs and rule files by name (``default`` expanded for ``language``)
     and inline rules; a later rule with the same id replaces an earlier one.
     Files are parsed once per modification time (loader), so this is cheap."""
+    loaded = tuple(load_named(name) for name in pack_names_for(names, language))
+    # Every document asks: the same packs (the same tuples, kept alive
+    # below so that their ids stay theirs) give the same rules.
+    key = (tuple(map(id, loaded)), inline)
+    found = _COMBINED.get(key)
+    if found is not None:
+        return found[1]
+    if len(_COMBINED) > 64:
+        _COMBINED.clear()
+    combined = _combine(loaded, inline)
+    _COMBINED[key] = (loaded, combined)
+    return combined
+
+
+_COMBINED: dict[tuple, tuple[tuple, tuple[Rule, ...]]] = {}
+
+
+def _combine(loaded: tuple[tuple[Rule, ...], ...], inline: tuple[str, ...]) -> tuple[Rule, ...]:
     by_id: dict[str, Rule] = {}
-    for name in pack_names_for(names, language):
-        for rule in load_named(name):
+    for rules in loaded:
+        for rule in rules:
             by_id[rule.id] = rule
     for blob in inline:
         rule = parse_inline(blob)

@@ -53,7 +53,7 @@ def pack_names_for(names: tuple[str, ...], language: str | None) -> list[str]:
 def load_named(name: str, base: Path | None = None) -> tuple[Rule, ...]:
     """A built-in pack by name, or a rule file by path."""
     if name in _builtin_pack_names():
-        return load_file(PACKS_DIR / f"{name}.toml")
+        return _load_builtin(name)
     path = Path(name)
     if not path.is_absolute() and base is not None:
         path = base / path
@@ -62,6 +62,13 @@ def load_named(name: str, base: Path | None = None) -> tuple[Rule, ...]:
             raise ConfigError(f"{name}: rule file not found")
         return load_file(path)
     raise ConfigError(f"unknown rule pack '{name}' (built-in: {', '.join(builtin_packs())}, none)")
+
+
+@lru_cache(maxsize=None)
+def _load_builtin(name: str) -> tuple[Rule, ...]:
+    """A built-in pack, read once per process (no stat per document: the
+    packs ship with the package)."""
+    return load_file(PACKS_DIR / f"{name}.toml")
 
 
 def load_file(path: Path) -> tuple[Rule, ...]:

@@ -7,7 +7,7 @@ import fnmatch
 import re
 
 import regex
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path, PurePath
 
 from .clues import first_words, line_key
@@ -48,6 +48,15 @@ class Rule:
     pack: str = ""
     origin: str = ""  # "file:line" where the rule is defined
     _compiled: tuple = field(default=(), compare=False, repr=False)
+
+    def __hash__(self) -> int:
+        # Tuples of rules key the caches of scans and indexes, looked up
+        # for every document: the fields are hashed once.
+        found = self.__dict__.get("_hash")
+        if found is None:
+            found = hash(tuple(getattr(self, f.name) for f in fields(self) if f.compare))
+            object.__setattr__(self, "_hash", found)
+        return found
 
     @property
     def reason(self) -> str:

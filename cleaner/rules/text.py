@@ -7,7 +7,7 @@ import re
 import unicodedata
 from functools import lru_cache
 
-from ..fastpath import holds, numpy_worth_it, to_nfc
+from ..fastpath import class_table, holds, numpy_worth_it, to_nfc
 
 
 _ODD_SPACES = "\u00a0\u2000-\u200b\u202f\u205f\u3000\ufeff"
@@ -150,16 +150,57 @@ def detect_language(text: str) -> str | None:
     """"vi" when many words carry Vietnamese letters, "en" when English
     function words are frequent, else None."""
     sample = text[:5000]  # a few paragraphs tell the language
-    words = _ANY_WORD.findall(sample)
-    if not words:
+    counted = _word_counts(sample) if numpy_worth_it(len(sample)) else None
+    words = None
+    if counted is None:
+        words = _ANY_WORD.findall(sample)
+        counted = len(words), sum(1 for word in words if _VI_LETTER.search(word))
+    total, vietnamese = counted
+    if not total:
         return None
-    total = len(words)
-    if sum(1 for word in words if _VI_LETTER.search(word)) / total >= 0.15:
+    if vietnamese / total >= 0.15:
         return "vi"
+    if words is None:
+        words = _ANY_WORD.findall(sample)
     english = sum(1 for word in words if word.lower() in EN_FUNCTION_WORDS)
     if english / total >= 0.12:
         return "en"
     return None
+
+
+def _word_counts(sample: str) -> tuple[int, int] | None:
+    """The words ``_ANY_WORD`` finds in ``sample`` and those of them that
+    hold a ``_VI_LETTER``, counted by numpy table lookups (the regex way
+    costs ~0.6 ms per document, most of the rule set's choice for a small
+    file); None for a sample beyond the BMP or with lone surrogates."""
+    import numpy
+
+    try:
+        codes = numpy.frombuffer(sample.encode("utf-32-le"), dtype=numpy.uint32)
+    except UnicodeEncodeError:
+        return None
+    if not len(codes):
+        return 0, 0
+    if codes.max() > 0xFFFF:
+        return None
+    letters = _word_char_table()[codes]
+    starts = letters.copy()
+    starts[1:] &= ~letters[:-1]
+    vietnamese = class_table(_VI_LETTER)[codes]
+    if not vietnamese.any():
+        return int(starts.sum()), 0
+    words = numpy.cumsum(starts)  # the word each character belongs to (from 1)
+    return int(words[-1]), int(numpy.unique(words[vietnamese]).size)
+
+
+@lru_cache(maxsize=1)
+def _word_char_table():
+    """For each BMP character whether ``[^\\W\\d_]`` takes it (the regex
+    engine's \\w is str.isalnum or "_", its \\d str.isdecimal)."""
+    import numpy
+
+    return numpy.array([char.isalnum() and not char.isdecimal() and char != "_"
+                        for char in map(chr, range(0x10000))], dtype=bool)
 
 
 _ANY_WORD = re.compile(r"[^\W\d_]+")
