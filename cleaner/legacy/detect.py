@@ -18,7 +18,7 @@ from functools import lru_cache
 
 from .. import vietnamese
 from ..document import Document
-from ..fastpath import char_table, code_points, lines_holding, numpy_worth_it, to_nfc
+from ..fastpath import BY_TABLE_AFTER, char_table, code_points, lines_holding, numpy_worth_it, to_nfc
 from . import viqr
 from .capitals import is_folded
 from .codec import BYTE_ENCODINGS, decode, single_byte_table
@@ -123,7 +123,7 @@ def repair_text(doc: Document) -> None:
     lines = doc.text.split("\n")
     # Lines with a character outside cp1252 are Unicode (Vietnamese, or
     # another script): neither legacy text misread as cp1252 nor VIQR.
-    codes = code_points(doc.text) if numpy_worth_it(len(doc.text)) else None
+    codes = code_points(doc.text) if len(doc.text) >= BY_TABLE_AFTER and numpy_worth_it(len(doc.text)) else None
     if codes is None:
         plain = [i for i, line in enumerate(lines) if line.isascii() or not _NOT_CP1252.search(line)]
     else:  # the same, by table lookups over the whole text

@@ -97,23 +97,20 @@ def plan_removal(text: str, rules: tuple[Rule, ...] | list[Rule]) -> Plan:
         separators = ["\n"] * (len(lines) - 1)
         norms = normalize_joined(text)
     plan = Plan(lines, separators, norms=norms)
-    rules = tuple(rules)
-    line_rules = _line_index(rules)
-    markers = index_for(tuple(r for r in rules if r.match == "tail-marker"))
-    blocks = [r for r in rules if r.match == "block"]
-    block_index = index_for(tuple(blocks))
+    prepared = _prepared(tuple(rules))
+    line_rules, markers, blocks, block_index = (prepared.line_rules, prepared.markers, prepared.blocks,
+                                                prepared.block_index)
+    finder, longest = prepared.finder, prepared.longest
 
     # 1. Every line's own matches (scope decided once the body is known),
     # for the lines the whole-text scans point at (cleaner.rules.scan).
     # Whether a line is prose is worked out only for lines some rule may
     # match: it is the costly part of a line's test.
-    finder = finder_for(rules)
     found_lines = finder.lines(norms)
     if found_lines is None:
         whole = segmented = set(range(len(norms)))
     else:
         whole, segmented = found_lines
-    longest = max((r.max_length for r in rules), default=0)
     views = {i: Line(norms[i]) for i in sorted(whole | segmented)
              if 0 <= i < len(norms) and norms[i] and len(norms[i]) <= longest}
     if found_lines is not None:
@@ -194,19 +191,45 @@ def _note_words(views, word_lines: set[int]) -> None:
         view.words = i in word_lines
 
 
-def _line_index(rules: tuple[Rule, ...]) -> RuleIndex:
-    return index_for(tuple(r for r in rules if r.match in LINE_KINDS))
+@dataclass
+class _Prepared:
+    """What :func:`plan_removal` uses of one rule set: its indexes and scans."""
+
+    rules: tuple[Rule, ...]
+    line_rules: RuleIndex
+    markers: RuleIndex
+    blocks: list[Rule]
+    block_index: RuleIndex
+    finder: object  # scan.LineFinder
+    longest: int
+
+
+# By the rule set's id (the set is kept alive here, so the id stays its
+# own): hashing a tuple of rules for the caches below, per document, cost
+# more than a small file's scans.
+_PREPARED: dict[int, _Prepared] = {}
+
+
+def _prepared(rules: tuple[Rule, ...]) -> _Prepared:
+    found = _PREPARED.get(id(rules))
+    if found is not None:
+        return found
+    if len(_PREPARED) > 64:
+        _PREPARED.clear()
+    blocks = [r for r in rules if r.match == "block"]
+    found = _PREPARED[id(rules)] = _Prepared(
+        rules, index_for(tuple(r for r in rules if r.match in LINE_KINDS)),
+        index_for(tuple(r for r in rules if r.match == "tail-marker")), blocks, index_for(tuple(blocks)),
+        finder_for(rules), max((r.max_length for r in rules), default=0))
+    return found
 
 
 def prepare(rules: tuple[Rule, ...]) -> None:
     """Build now what :func:`plan_removal` would build on first use for
     ``rules`` (the rules' clues and scans, the indexes, the folding table):
     done once before worker processes fork, they inherit it."""
-    finder = finder_for(rules)
+    finder = _prepared(rules).finder
     finder.prepare()
-    _line_index(rules)
-    index_for(tuple(r for r in rules if r.match == "tail-marker"))
-    index_for(tuple(r for r in rules if r.match == "block"))
     if finder.folded_words:
         fold_table()  # a big run: numpy folds the text for the rules' words
 
@@ -343,8 +366,25 @@ def rules_for(config: Config, text: str, path: str | None) -> tuple[Rule, ...]:
         language = None
     else:
         language = detect_language(text) if "default" in names else None
-    rules = load_rules(tuple(names), language, tuple(inline))
-    return tuple(r for r in rules if r.category not in categories_off and r.applies_to(path))
+    return _applicable(load_rules(tuple(names), language, tuple(inline)), tuple(categories_off), path)
+
+
+# (id of a rule set, categories off, path or None) -> (the set, its rules
+# that apply): the same tuple for every document it fits, so that the
+# caches keyed by it find it by id.
+_APPLICABLE: dict[tuple, tuple[tuple[Rule, ...], tuple[Rule, ...]]] = {}
+
+
+def _applicable(rules: tuple[Rule, ...], categories_off: tuple[str, ...], path: str | None) -> tuple[Rule, ...]:
+    key = (id(rules), categories_off, path if any(rule.sites for rule in rules) else None)
+    found = _APPLICABLE.get(key)
+    if found is not None:
+        return found[1]
+    if len(_APPLICABLE) > 256:
+        _APPLICABLE.clear()
+    applicable = tuple(r for r in rules if r.category not in categories_off and r.applies_to(path))
+    _APPLICABLE[key] = (rules, applicable)
+    return applicable
 
 
 def load_rules(names: tuple[str, ...], language: str | None = None,

@@ -183,24 +183,29 @@ def _word_counts(sample: str) -> tuple[int, int] | None:
         return 0, 0
     if codes.max() > 0xFFFF:
         return None
-    letters = _word_char_table()[codes]
+    kinds = _word_char_table()[codes]
+    letters = kinds != 0
     starts = letters.copy()
     starts[1:] &= ~letters[:-1]
-    vietnamese = class_table(_VI_LETTER)[codes]
+    vietnamese = kinds == 2
     if not vietnamese.any():
         return int(starts.sum()), 0
     words = numpy.cumsum(starts)  # the word each character belongs to (from 1)
-    return int(words[-1]), int(numpy.unique(words[vietnamese]).size)
+    held = words[vietnamese]  # in order: a new word wherever the id changes
+    return int(words[-1]), int(numpy.count_nonzero(held[1:] != held[:-1])) + 1
 
 
 @lru_cache(maxsize=1)
 def _word_char_table():
-    """For each BMP character whether ``[^\\W\\d_]`` takes it (the regex
-    engine's \\w is str.isalnum or "_", its \\d str.isdecimal)."""
+    """For each BMP character: 1 when ``[^\\W\\d_]`` takes it (the regex
+    engine's \\w is str.isalnum or "_", its \\d str.isdecimal), 2 when
+    it is also a ``_VI_LETTER``, else 0."""
     import numpy
 
-    return numpy.array([char.isalnum() and not char.isdecimal() and char != "_"
-                        for char in map(chr, range(0x10000))], dtype=bool)
+    table = numpy.array([char.isalnum() and not char.isdecimal() and char != "_"
+                         for char in map(chr, range(0x10000))], dtype=numpy.uint8)
+    table[class_table(_VI_LETTER)[:0x10000] & (table == 1)] = 2
+    return table
 
 
 _ANY_WORD = re.compile(r"[^\W\d_]+")
