@@ -347,6 +347,12 @@ def code_points(text: str):
     return codes
 
 
+def forget_code_points() -> None:
+    """Drop the remembered code points (four bytes a character): called
+    when a document is done, so a long-lived process does not keep them."""
+    _LAST_CODES[:] = [None, None]
+
+
 @lru_cache(maxsize=32)
 def char_table(chars: str, outside: bool = False):
     """A lookup table over every code point: True for ``chars`` (for the

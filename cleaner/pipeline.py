@@ -8,6 +8,7 @@ import dataclasses
 from .config import DEFAULT, Config
 from .document import Document
 from .errors import InputTooLargeError
+from .fastpath import forget_code_points
 from .stages import chrome, decode, legacy, mojibake, normalize, restore
 
 # (name, run) in order; every stage edits the document and records changes.
@@ -34,9 +35,12 @@ SETTLED_KINDS = frozenset({"line-ending", "final-newline", "trailing-space", "bl
 
 
 def run(doc: Document, config: Config) -> Document:
-    for _name, stage in STAGES:
-        stage(doc, config)
-    _settle(doc, config)
+    try:
+        for _name, stage in STAGES:
+            stage(doc, config)
+        _settle(doc, config)
+    finally:
+        forget_code_points()
     return doc
 
 
