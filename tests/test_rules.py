@@ -636,3 +636,14 @@ def test_copyright_rules_keep_sentences_about_copyright_inside_the_body():
     out = cleaner.clean_text(text).text
     assert "Bản quyền tác giả là quyền" in out
     assert "© 2023" not in out
+
+
+def test_rule_hash_is_cached_but_not_pickled():
+    """Rules key per-process caches: the hash is computed once, and a
+    pickled rule (another process, other string hashes) computes its own."""
+    import pickle
+
+    rule = load_rules(("default",), "vi")[0]
+    assert hash(rule) == hash(rule) and "_hash" in rule.__dict__
+    copy = pickle.loads(pickle.dumps(rule))
+    assert copy == rule and "_hash" not in copy.__dict__ and hash(copy) == hash(rule)

@@ -58,6 +58,12 @@ class Rule:
             object.__setattr__(self, "_hash", found)
         return found
 
+    def __getstate__(self) -> dict:
+        # String hashes differ between processes: a pickled rule is hashed anew.
+        state = dict(self.__dict__)
+        state.pop("_hash", None)
+        return state
+
     @property
     def reason(self) -> str:
         return f"{self.category}: {self.description or self.match}"
