@@ -72,3 +72,7 @@ def test_eth_in_ipa_stays():
     assert clean("Thành phố Ðà Nẵng\n") == "Thành phố Đà Nẵng\n"
     galician = "tiếng Galicia: [kaŋˈtiɣaz ðe ˈsaŋta maˈɾi.a], tiếng Việt\n"
     assert clean(galician) == galician
+    # stress written with apostrophes, no IPA letter near: the brackets tell
+    spanish = "República de Costa Rica, IPA: [re'puβlika ðe 'kosta 'rrika]), là một quốc gia\n"
+    assert clean(spanish) == spanish
+    assert clean("Ông [Ðỗ Văn Nam] và bà [Ðào]\n") == "Ông [Đỗ Văn Nam] và bà [Đào]\n"

@@ -132,7 +132,7 @@ def _analyze(line: str, model: NgramModel, codepage: str, style: str | None,
             positions.append(_DASH_OPTIONS)
             damaged.append(i)
             continue
-        if (_is_damaged(token) or _letterless_damage(line, tokens, i)) and not any(
+        if (_is_damaged(token) or _letterless_damage(line, tokens, i, codepage)) and not any(
                 a <= start < b for a, b in skip):
             following = tokens[i + 1].group() if i + 1 < len(tokens) else ""
             # a "?" before a lowercase word is not a question mark
@@ -408,10 +408,12 @@ def _between_digits(line: str, tokens: list, i: int) -> bool:
             and tokens[i - 1].group()[-1].isdigit() and tokens[i + 1].group()[0].isdigit())
 
 
-def _letterless_damage(line: str, tokens: list, i: int) -> bool:
+def _letterless_damage(line: str, tokens: list, i: int, codepage: str = "cp1252") -> bool:
     """Damage marks with no letter (``?`` for ``ở``, ``??`` for ``để``)
     standing as a word: spaces or the line edge before, a space, the line
-    end or punctuation after, and a word next to it."""
+    end or punctuation after, and a word next to it. Not a "?" in a line
+    without other damage that shows letters the codepage lacks, intact
+    ("? Nam [không chắc chắn]": a real question mark)."""
     token = tokens[i].group()
     if len(token) > 3 or any(c not in DAMAGE for c in token):
         return False
@@ -424,8 +426,19 @@ def _letterless_damage(line: str, tokens: list, i: int) -> bool:
     after = tokens[i + 1].group() if i + 1 < len(tokens) else ""
     if not (_wordish(before) or _wordish(after)):
         return False
+    other_damage = any(_is_damaged(t.group()) for t in tokens)
+    if "?" in token:
+        return other_damage or not _shows_lost_letters(line, codepage)
     # A lone U+FFFD among intact words is more likely a lost dash or symbol.
-    return "?" in token or any(_is_damaged(t.group()) for t in tokens)
+    return other_damage
+
+
+def _shows_lost_letters(line: str, codepage: str) -> bool:
+    """Whether ``line`` holds a letter that ``codepage`` cannot write (so
+    it did not go through it)."""
+    if codepage == "ascii":
+        return any(not c.isascii() and c.isalpha() for c in line)
+    return not _cp1252_writable(line)
 
 
 # An acronym: capitals (ASCII: the others lose their marks in acronyms) and

@@ -48,11 +48,31 @@ def _fix_eth(match: re.Match[str]) -> str:
     # The neighbours on the same line only (the stage may see one line or all).
     before = text[max(0, match.start() - _NEIGHBOURS):match.start()].rpartition("\n")[2]
     after = text[match.end():match.end() + _NEIGHBOURS].partition("\n")[0]
-    if _IPA.search(before) or _IPA.search(after):
+    if _IPA.search(before) or _IPA.search(after) or _in_brackets(text, match.start(), match.end()):
         return word  # a phonetic transcription: ð is the IPA letter there
     if _VIETNAMESE_ONLY.search(before) or _VIETNAMESE_ONLY.search(after):
         return fixed  # "Ðà" in "Ðà Nẵng"
     return word
+
+
+_BRACKETS_REACH = 80  # characters looked at for the brackets of a transcription
+
+
+# In a transcription: stress and length marks (also typed as apostrophes),
+# IPA and Greek letters (β, θ, χ).
+_TRANSCRIPTION_MARK = re.compile("['ˈˌːʼ\u0250-\u02ff\u0370-\u03ff]")
+
+
+def _in_brackets(text: str, start: int, end: int) -> bool:
+    """Whether the word at ``start:end`` sits inside "[...]" on its line
+    that reads as a transcription ("IPA: [re'puβlika ðe 'kosta 'rrika]",
+    stress typed as apostrophes: no IPA letter need be near the word)."""
+    before = text[max(0, start - _BRACKETS_REACH):start].rpartition("\n")[2]
+    after = text[end:end + _BRACKETS_REACH].partition("\n")[0]
+    opening, closing = before.rfind("["), after.find("]")
+    if opening <= before.rfind("]") or closing < 0 or "[" in after[:closing]:
+        return False
+    return _TRANSCRIPTION_MARK.search(before[opening:] + after[:closing]) is not None
 
 
 def _lookalikes(text: str) -> str:
