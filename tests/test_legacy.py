@@ -272,6 +272,8 @@ def test_folded_capitals_follow_usage_and_document():
 @pytest.mark.parametrize("text", [
     "314 – Giáo hoàng Silvester I\ng/m² và g/m² và g/m² và g/m²\nnăm 314 – Giáo hoàng\n",
     "Diện tích 5 km² và 3 m²; mật độ 120 người/km².\n" * 4 + "314 – Giáo hoàng\n",
+    # a transliterated name alone on its line: TCVN3 would read "Piụ", no word
+    "Giáo hoàng\nPiô V - Malta\n",
 ])
 def test_clean_vietnamese_with_symbols_untouched(text):
     """Symbols that some legacy table reads as letters (– ², …) are no

@@ -243,8 +243,10 @@ def _line_encoding(before, options, prior) -> str | None:
         return best if better else None
     if good >= 2 and bad <= 0.2 * good and score > score_before + 1:
         return best
-    if good >= 1 and bad == 0 and score > score_before and _long_words(options[best][0], best):
-        return best  # a short line: "§¶ng"
+    if good >= 1 and bad == 0 and score > score_before and freq > 0 and _long_words(options[best][0], best):
+        # a short line: "§¶ng" (Đảng); its reading must be words Vietnamese
+        # text uses ("Piô V" is no TCVN3 "Piụ V")
+        return best
     return None
 
 
