@@ -274,6 +274,15 @@ def test_folded_capitals_follow_usage_and_document():
     "Diện tích 5 km² và 3 m²; mật độ 120 người/km².\n" * 4 + "314 – Giáo hoàng\n",
     # a transliterated name alone on its line: TCVN3 would read "Piụ", no word
     "Giáo hoàng\nPiô V - Malta\n",
+    # English with curly quotes: TCVN3 would read "ỎA triggers BÕ", rare words
+    "cycles in the “A triggers B” relation.\n",
+    # reStructuredText code: VIQR never doubles a mark ("``--upgrade``" is no "upgradè")
+    "relevant if ``--upgrade`` is specified (except for the ``to-satisfy-only``\n``--pre``\n" * 3,
+    # Markdown code ends with a grave: `value` is no "valuè" (the grave shows no VIQR alone)
+    "Use `None` or `value` here, `true` or `false`, `name` and `code`.\n" * 3,
+    # code points, English capitals, calls: no "Ư0110", "MIĐLE", "resolveCaă)"
+    ".. |middot| unicode:: U+000B7 .. MIDDLE DOT\n" * 3 + "SOURCE_IP_ADDRESS\n`resolver.resolveCaa()`\n",
+    "Copyright © 2013 W3C® (MIT, ERCIM, Keio, Beihang),\nAll Rights Reserved.\n",
 ])
 def test_clean_vietnamese_with_symbols_untouched(text):
     """Symbols that some legacy table reads as letters (– ², …) are no

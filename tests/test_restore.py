@@ -82,6 +82,15 @@ def test_lone_question_mark_in_a_line_with_intact_lost_letters_is_left_alone():
     assert doc.text.split("\n")[2] == "Một người ở đây"  # with other damage in its line, restored
 
 
+def test_english_documents_are_not_restored():
+    """"?API" in a link is no acronym with a hidden Đ: the restorer's
+    syllables and acronyms are Vietnamese. (Damaged Vietnamese, cut into
+    fragments such as "a" and "i", does not read as English.)"""
+    english = "See the ?API flag, the js?b code and the docs?x of the project for the details of it.\n"
+    assert restored(english).text == english
+    assert restored("Mã xác nhận: L?y l?i m� b?o m?t").text == "Mã xác nhận: Lấy lại mã bảo mật"
+
+
 def test_final_question_mark_is_kept_when_the_word_is_complete():
     doc = restored("Anh ?i ?âu? Tôi không bi?t.")
     assert doc.text == "Anh đi đâu? Tôi không biết."

@@ -26,13 +26,20 @@ _SHAPE = {  # (base, mark) -> shaped letter
 }
 _TONE = {"'": "\u0301", "`": "\u0300", "?": "\u0309", "~": "\u0303", ".": "\u0323"}
 MARKS = "^(+*'`?~."
-_SHAPE_EVIDENCE = frozenset("^(+*d`~")
+# Marks that show a word is VIQR even when it is no syllable (a loanword,
+# "pa^te'"). Not the grave: Markdown code ends with one (`value`).
+_SHAPE_EVIDENCE = frozenset("^(+*d~")
 _INNER_PUNCTUATION = frozenset(("inner.", "inner?"))
 _ESCAPE = re.compile(r"\\[\^(+*'`?~.]")
 # A run of letters and mark characters (with escapes); a chunk holding an
 # address is never decoded (Unikey does the same).
 _RUN = re.compile(r"(?:\\[\^(+*'`?~.\\]|[A-Za-z\^(+*'`?~.])+")
 _ADDRESS = re.compile(r"\S*(?:://|@|www\.)\S*")
+# Code in reStructuredText (``--upgrade``): VIQR never doubles a mark. (A
+# single backtick may be a grave or an opening quote, `like this'.)
+_CODE_SPAN = re.compile(r"``[^`\n]+``")
+# A code point, "U+0110": no "Ư" (VIQR "U+") before digits.
+_CODE_POINT = re.compile(r"\b[Uu]\+[0-9A-Fa-f]{4,6}\b")
 _CLOSERS = "\"”’)]»'"
 
 
@@ -54,6 +61,10 @@ def decode_with_stats(text: str, strict: bool | None = None, lenient: bool = Fal
         strict = uses_escapes(text)
     stats = Stats()
     addresses = [m.span() for m in _ADDRESS.finditer(text)] if ("@" in text or "/" in text or "www." in text) else []
+    if "`" in text:
+        addresses += [m.span() for m in _CODE_SPAN.finditer(text)]
+    if "+" in text:
+        addresses += [m.span() for m in _CODE_POINT.finditer(text)]
 
     def replace(match: re.Match[str]) -> str:
         run = match.group(0)
@@ -112,8 +123,9 @@ def _decode_run(run: str, text_after: str, strict: bool) -> tuple[str, set[str]]
             word_start, toned = len(out), False
             continue
         if char in "dD" and i + 1 < n and run[i + 1] in "dD" and (
-            i == 0 or not run[i - 1].isalpha() or run[i - 1].isupper() and run[i:i + 2] == "DD"
-        ):  # đ starts a syllable; "DD" also follows capitals (QDD = QĐ)
+            i == 0 or not run[i - 1].isalpha()
+            or run[i - 1].isupper() and run[i - 1] not in VOWELS and run[i:i + 2] == "DD"
+        ):  # đ starts a syllable; "DD" also follows capital consonants (QDD = QĐ, not MIDDLE)
             out.append("Đ" if char == "D" else "đ")  # dd đ, DD/Dd Đ
             used.add("d")
             word_start, toned = len(out) - 1, False
@@ -131,7 +143,9 @@ def _decode_run(run: str, text_after: str, strict: bool) -> tuple[str, set[str]]
         if toned and out and out[-1].isalpha() and _base(out[-1]) not in "aeiouy":
             toned = False  # a vowel after a consonant: the next syllable of a loanword
         letter = char
-        if i < n and (char.lower(), run[i]) in _SHAPE:
+        following = run[i + 1] if i + 1 < n else text_after[:1]
+        if i < n and (char.lower(), run[i]) in _SHAPE and not (run[i] == "(" and following == ")"):
+            # (not the call "resolveCaa()": a breve is never followed by ")")
             shaped = _SHAPE[(char.lower(), run[i])]
             letter = shaped.upper() if char.isupper() else shaped
             used.add(run[i])

@@ -31,6 +31,7 @@ from collections import Counter
 from ..config import Config
 from ..document import Document
 from ..errors import CleanerError
+from ..rules.text import EN_FUNCTION_WORDS
 from ..stages.restore import SKIP_RE as _SKIP_RE, has_inner_damage, has_question_damage
 from ..vietnamese import set_tone_style, words
 from .candidates import CP1252_KEEPS, CP1252_LOSES, DAMAGE, CandidateIndex, apply_case, codepage_for, word_id
@@ -401,6 +402,19 @@ _MAYBE_URL = re.compile(r"://|www\.|@|\?\w+=")
 _DASH_OPTIONS: list[Option] = [("\u2013", (PUNCT,)), ("?", (END,))]
 
 
+def _reads_as_english(text: str) -> bool:
+    """English function words make a fifth of the undamaged words of the
+    first few paragraphs (the damage cuts Vietnamese words into fragments
+    such as "a" and "i": words holding a damage mark are left out)."""
+    words = [word.strip(_WORD_EDGES).lower() for word in text[:5000].split()
+             if "?" not in word and "\ufffd" not in word]
+    words = [word for word in words if word.isascii() and word.isalpha()]
+    return len(words) >= 8 and sum(word in EN_FUNCTION_WORDS for word in words) >= 0.2 * len(words)
+
+
+_WORD_EDGES = "\"'“”‘’()[]{}.,;:!…-–—*_`"
+
+
 def _between_digits(line: str, tokens: list, i: int) -> bool:
     """A "?" right between two numbers, no space on either side."""
     start, end = tokens[i].span()
@@ -706,6 +720,10 @@ def restore_document(doc: Document, config: Config) -> None:
     if not has_inner_damage(doc.text):
         # Only word-final or lone "?": clean text asking questions ("cho?",
         # "sao ?"). Lossy damage always hits letters inside words too.
+        return
+    if _reads_as_english(doc.text):
+        # English ("?API=1" in a link, "js?b" in code): the restorer's
+        # syllables and acronyms (a hidden Đ) are Vietnamese.
         return
     try:
         model = load_model(config.model)
