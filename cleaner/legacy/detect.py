@@ -18,7 +18,14 @@ from functools import lru_cache
 
 from .. import vietnamese
 from ..document import Document
-from ..fastpath import BY_TABLE_AFTER, char_table, code_points, lines_holding, numpy_worth_it, to_nfc
+from ..fastpath import (
+    BY_TABLE_AFTER,
+    char_table,
+    code_points,
+    lines_holding,
+    numpy_worth_it,
+    to_nfc,
+)
 from . import viqr
 from .capitals import is_folded
 from .codec import BYTE_ENCODINGS, decode, single_byte_table

@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 import re
 import sys
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -64,7 +64,7 @@ def load_named(name: str, base: Path | None = None) -> tuple[Rule, ...]:
     raise ConfigError(f"unknown rule pack '{name}' (built-in: {', '.join(builtin_packs())}, none)")
 
 
-@lru_cache(maxsize=None)
+@cache
 def _load_builtin(name: str) -> tuple[Rule, ...]:
     """A built-in pack, read once per process (no stat per document: the
     packs ship with the package)."""

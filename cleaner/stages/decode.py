@@ -49,7 +49,7 @@ _MZ_MIN = 64  # "MZ" alone is also plain text; require a plausible header size
 
 # C0 controls other than tab, LF, VT, FF, CR and ESC.
 _CONTROL_BYTES = re.compile(rb"[\x00-\x08\x0e-\x1a\x1c-\x1f]")
-_CONTROL_BYTE_SET = bytes([*range(0x00, 0x09), *range(0x0E, 0x1B), *range(0x1C, 0x20)])  # the same bytes
+_CONTROL_BYTE_SET = bytes([*range(0x09), *range(0x0E, 0x1B), *range(0x1C, 0x20)])  # the same bytes
 _HIGH_BYTES = re.compile(rb"[\x80-\xff]")
 
 
