@@ -333,9 +333,10 @@ def numpy_worth_it(size: int) -> bool:
 
 
 def code_points(text: str):
-    """The code points of ``text`` as a numpy array (uint32), remembered
-    for the last text (stages ask about the same one in turn); None for a
-    text with lone surrogates (or without numpy)."""
+    """The code points of ``text`` as a numpy array of uint16, those beyond
+    the BMP as U+FFFF (the tables below give U+FFFF what they give them),
+    remembered for the last text (stages ask about the same one in turn);
+    None for a text with lone surrogates (or without numpy)."""
     if _LAST_CODES[0] is text:
         return _LAST_CODES[1]
     try:
@@ -343,8 +344,14 @@ def code_points(text: str):
         codes = numpy.frombuffer(text.encode("utf-32-le"), dtype=numpy.uint32)
     except (ImportError, UnicodeEncodeError):
         codes = None
+    else:
+        # Two bytes a character, and 64 KB tables that stay in the cache.
+        codes = numpy.minimum(codes, _BEYOND_BMP).astype(numpy.uint16)
     _LAST_CODES[:] = [text, codes]
     return codes
+
+
+_BEYOND_BMP = 0xFFFF  # where code_points puts every character beyond the BMP
 
 
 def forget_code_points() -> None:
@@ -355,11 +362,14 @@ def forget_code_points() -> None:
 
 @lru_cache(maxsize=32)
 def char_table(chars: str, outside: bool = False):
-    """A lookup table over every code point: True for ``chars`` (for the
-    others when ``outside``)."""
+    """A lookup table over ``code_points``: True for ``chars`` (for the
+    others when ``outside``); None when some of ``chars`` is beyond the BMP
+    or U+FFFF (code_points cannot tell those apart)."""
     import numpy
 
-    table = numpy.full(0x110000, outside, dtype=bool)
+    if any(ord(char) >= _BEYOND_BMP for char in chars):
+        return None
+    table = numpy.full(0x10000, outside, dtype=bool)
     table[[ord(char) for char in chars]] = not outside
     return table
 
@@ -397,13 +407,13 @@ def _first_class_table(pattern: re.Pattern[str], tree):
     items = tree[0][1] if tree[0][0] is sre_constants.IN else [tree[0]]
     import numpy
 
-    table = numpy.zeros(0x110000, dtype=bool)
+    table = numpy.zeros(0x10000, dtype=bool)
     for op, value in items:
-        if op is sre_constants.LITERAL:
+        if op is sre_constants.LITERAL and value < _BEYOND_BMP:
             table[value] = True
-        elif op is sre_constants.RANGE:
+        elif op is sre_constants.RANGE and value[1] < _BEYOND_BMP:
             table[value[0]:value[1] + 1] = True
-        else:  # a category or a negation
+        else:  # a category, a negation, or beyond the BMP (see code_points)
             return None
     return table
 
@@ -475,7 +485,7 @@ def _start_table(patterns: tuple[re.Pattern[str], ...]):
 
     if len(patterns) > 8:
         return None
-    table = numpy.zeros(0x110000, dtype=numpy.uint8)
+    table = numpy.zeros(0x10000, dtype=numpy.uint8)
     for bit, pattern in enumerate(patterns):
         first = _first_class_table(pattern, list(sre_parse.parse(pattern.pattern, pattern.flags))[:1])
         if first is None:

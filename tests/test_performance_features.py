@@ -594,7 +594,8 @@ def test_pre_check_by_first_characters_finds_what_the_regex_scan_finds(monkeypat
     import cleaner.fastpath as fastpath
 
     pieces = ["Đ", "Đà Nẵng ", "Â", "Ã©", "â€™", "Ã ", "“", "”", "°C", "²", "Ð", "ÐŸ", "Ã‚Â", "¤", "¬",
-              "\u0085", "\x1b[1m", "ö", "Ý", "├─", "Mã xác nhận", "Lấy lại", " ", "\n", "\n", "abc", "ê"]
+              "\u0085", "\x1b[1m", "ö", "Ý", "├─", "Mã xác nhận", "Lấy lại", " ", "\n", "\n", "abc", "ê", "😀",
+              "\uffff", "\ufffd"]
     rng = random.Random(7)
     monkeypatch.setattr(fastpath, "BY_STARTS_AFTER", 0)
     monkeypatch.setattr(fastpath, "IMPORT_NUMPY_AFTER", 0)
@@ -637,7 +638,7 @@ def test_table_lookups_over_long_texts_agree_with_the_regex_scans(monkeypatch):
     monkeypatch.setattr(fastpath, "BY_TABLE_AFTER", 0)
     monkeypatch.setattr(fastpath, "IMPORT_NUMPY_AFTER", 0)
     pieces = ["Hà Nội", "café", "\u00a0", "\u200b", "\x85", "\r", "\n", "\n\n", " ", "á»", "Ă¬", "Ã©", "“", "abc",
-              "\u2028", "\t", "Ñaûng", "§¶ng", "😀", "\ufeff", "ə"]
+              "\u2028", "\t", "Ñaûng", "§¶ng", "😀", "\ufeff", "ə", "\uffff", "𝐀"]
     rng = random.Random(3)
     for _ in range(400):
         text = "".join(rng.choice(pieces) for _ in range(rng.randrange(0, 40)))
