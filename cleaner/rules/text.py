@@ -204,7 +204,7 @@ def _word_char_table():
 
     table = numpy.array([char.isalnum() and not char.isdecimal() and char != "_"
                          for char in map(chr, range(0x10000))], dtype=numpy.uint8)
-    table[class_table(_VI_LETTER)[:0x10000] & (table == 1)] = 2
+    table[class_table(_VI_LETTER) & (table == 1)] = 2
     return table
 
 

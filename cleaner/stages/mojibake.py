@@ -76,6 +76,25 @@ def accept_fix(before: str, after: str) -> bool:
 
 def fix_line(line: str) -> str:
     """ftfy's fix of one line, or the line itself when the guard refuses."""
+    if len(line) > REMEMBER_UP_TO:
+        return _fix_line(line)
+    found = _REMEMBERED.get(line)
+    if found is None:
+        if len(_REMEMBERED) >= REMEMBER_LINES:
+            _REMEMBERED.clear()
+        found = _REMEMBERED[line] = _fix_line(line)
+    return found
+
+
+# Lines ftfy has judged, with its answer: the settle pass asks about the
+# same lines again, and scraped pages repeat their broken boilerplate
+# (ftfy takes ~0.2 ms a line). Short lines only, so memory stays small.
+REMEMBER_UP_TO = 1000  # characters
+REMEMBER_LINES = 2048
+_REMEMBERED: dict[str, str] = {}
+
+
+def _fix_line(line: str) -> str:
     if not ftfy_may_change(line):
         return line
     if "\r" in line:  # CR is a line break too: fix each part as normalize will see it
