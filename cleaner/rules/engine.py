@@ -204,24 +204,31 @@ class _Prepared:
     longest: int
 
 
-# By the rule set's id (the set is kept alive here, so the id stays its
-# own): hashing a tuple of rules for the caches below, per document, cost
-# more than a small file's scans.
-_PREPARED: dict[int, _Prepared] = {}
+def _by_identity(cache: dict, key, keep, build, limit: int = 64):
+    """``build()``, remembered in ``cache`` under ``key``, a key made of
+    object ids: hashing a tuple of rules per document cost more than a
+    small file's scans. ``keep`` (the objects of those ids) stays alive in
+    the cache, so no other object can take their ids meanwhile."""
+    found = cache.get(key)
+    if found is None:
+        if len(cache) > limit:
+            cache.clear()
+        found = cache[key] = (keep, build())
+    return found[1]
+
+
+_PREPARED: dict[int, tuple] = {}  # id of a rule set -> (the set, _Prepared)
 
 
 def _prepared(rules: tuple[Rule, ...]) -> _Prepared:
-    found = _PREPARED.get(id(rules))
-    if found is not None:
-        return found
-    if len(_PREPARED) > 64:
-        _PREPARED.clear()
-    blocks = [r for r in rules if r.match == "block"]
-    found = _PREPARED[id(rules)] = _Prepared(
-        rules, index_for(tuple(r for r in rules if r.match in LINE_KINDS)),
-        index_for(tuple(r for r in rules if r.match == "tail-marker")), blocks, index_for(tuple(blocks)),
-        finder_for(rules), max((r.max_length for r in rules), default=0))
-    return found
+    def build() -> _Prepared:
+        blocks = [r for r in rules if r.match == "block"]
+        return _Prepared(
+            rules, index_for(tuple(r for r in rules if r.match in LINE_KINDS)),
+            index_for(tuple(r for r in rules if r.match == "tail-marker")), blocks, index_for(tuple(blocks)),
+            finder_for(rules), max((r.max_length for r in rules), default=0))
+
+    return _by_identity(_PREPARED, id(rules), rules, build)
 
 
 def prepare(rules: tuple[Rule, ...]) -> None:
@@ -372,19 +379,13 @@ def rules_for(config: Config, text: str, path: str | None) -> tuple[Rule, ...]:
 # (id of a rule set, categories off, path or None) -> (the set, its rules
 # that apply): the same tuple for every document it fits, so that the
 # caches keyed by it find it by id.
-_APPLICABLE: dict[tuple, tuple[tuple[Rule, ...], tuple[Rule, ...]]] = {}
+_APPLICABLE: dict[tuple, tuple] = {}
 
 
 def _applicable(rules: tuple[Rule, ...], categories_off: tuple[str, ...], path: str | None) -> tuple[Rule, ...]:
     key = (id(rules), categories_off, path if any(rule.sites for rule in rules) else None)
-    found = _APPLICABLE.get(key)
-    if found is not None:
-        return found[1]
-    if len(_APPLICABLE) > 256:
-        _APPLICABLE.clear()
-    applicable = tuple(r for r in rules if r.category not in categories_off and r.applies_to(path))
-    _APPLICABLE[key] = (rules, applicable)
-    return applicable
+    return _by_identity(_APPLICABLE, key, rules, lambda: tuple(
+        r for r in rules if r.category not in categories_off and r.applies_to(path)), limit=256)
 
 
 def load_rules(names: tuple[str, ...], language: str | None = None,
@@ -393,20 +394,11 @@ def load_rules(names: tuple[str, ...], language: str | None = None,
     and inline rules; a later rule with the same id replaces an earlier one.
     Files are parsed once per modification time (loader), so this is cheap."""
     loaded = tuple(load_named(name) for name in pack_names_for(names, language))
-    # Every document asks: the same packs (the same tuples, kept alive
-    # below so that their ids stay theirs) give the same rules.
-    key = (tuple(map(id, loaded)), inline)
-    found = _COMBINED.get(key)
-    if found is not None:
-        return found[1]
-    if len(_COMBINED) > 64:
-        _COMBINED.clear()
-    combined = _combine(loaded, inline)
-    _COMBINED[key] = (loaded, combined)
-    return combined
+    # Every document asks: the same packs (the same tuples) give the same rules.
+    return _by_identity(_COMBINED, (tuple(map(id, loaded)), inline), loaded, lambda: _combine(loaded, inline))
 
 
-_COMBINED: dict[tuple, tuple[tuple, tuple[Rule, ...]]] = {}
+_COMBINED: dict[tuple, tuple] = {}  # (ids of the packs, inline rules) -> (the packs, their rules)
 
 
 def _combine(loaded: tuple[tuple[Rule, ...], ...], inline: tuple[str, ...]) -> tuple[Rule, ...]:
