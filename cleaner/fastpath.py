@@ -341,12 +341,15 @@ def code_points(text: str):
         return _LAST_CODES[1]
     try:
         import numpy
-        codes = numpy.frombuffer(text.encode("utf-32-le"), dtype=numpy.uint32)
+        # Two bytes a character, and 64 KB tables that stay in the cache.
+        units = text.encode("utf-16-le")
+        if len(units) == 2 * len(text):  # nothing beyond the BMP: one unit a character
+            codes = numpy.frombuffer(units, dtype=numpy.uint16)
+        else:
+            wide = numpy.frombuffer(text.encode("utf-32-le"), dtype=numpy.uint32)
+            codes = numpy.minimum(wide, _BEYOND_BMP).astype(numpy.uint16)
     except (ImportError, UnicodeEncodeError):
         codes = None
-    else:
-        # Two bytes a character, and 64 KB tables that stay in the cache.
-        codes = numpy.minimum(codes, _BEYOND_BMP).astype(numpy.uint16)
     _LAST_CODES[:] = [text, codes]
     return codes
 
