@@ -422,7 +422,7 @@ def _between_digits(line: str, tokens: list, i: int) -> bool:
             and tokens[i - 1].group()[-1].isdigit() and tokens[i + 1].group()[0].isdigit())
 
 
-def _letterless_damage(line: str, tokens: list, i: int, codepage: str = "cp1252") -> bool:
+def _letterless_damage(line: str, tokens: list, i: int, codepage: str) -> bool:
     """Damage marks with no letter (``?`` for ``ở``, ``??`` for ``để``)
     standing as a word: spaces or the line edge before, a space, the line
     end or punctuation after, and a word next to it. Not a "?" in a line

@@ -100,7 +100,8 @@ def plan_removal(text: str, rules: tuple[Rule, ...] | list[Rule]) -> Plan:
     prepared = _prepared(tuple(rules))
     line_rules, markers, blocks, block_index = (prepared.line_rules, prepared.markers, prepared.blocks,
                                                 prepared.block_index)
-    finder, longest = prepared.finder, prepared.longest
+    finder = prepared.finder
+    longest = finder.longest
 
     # 1. Every line's own matches (scope decided once the body is known),
     # for the lines the whole-text scans point at (cleaner.rules.scan).
@@ -195,13 +196,11 @@ def _note_words(views, word_lines: set[int]) -> None:
 class _Prepared:
     """What :func:`plan_removal` uses of one rule set: its indexes and scans."""
 
-    rules: tuple[Rule, ...]
     line_rules: RuleIndex
     markers: RuleIndex
     blocks: list[Rule]
     block_index: RuleIndex
     finder: object  # scan.LineFinder
-    longest: int
 
 
 def _by_identity(cache: dict, key, keep, build, limit: int = 64):
@@ -224,9 +223,9 @@ def _prepared(rules: tuple[Rule, ...]) -> _Prepared:
     def build() -> _Prepared:
         blocks = [r for r in rules if r.match == "block"]
         return _Prepared(
-            rules, index_for(tuple(r for r in rules if r.match in LINE_KINDS)),
+            index_for(tuple(r for r in rules if r.match in LINE_KINDS)),
             index_for(tuple(r for r in rules if r.match == "tail-marker")), blocks, index_for(tuple(blocks)),
-            finder_for(rules), max((r.max_length for r in rules), default=0))
+            finder_for(rules))
 
     return _by_identity(_PREPARED, id(rules), rules, build)
 

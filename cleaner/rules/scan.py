@@ -52,6 +52,9 @@ class LineFinder:
             rule.match not in KINDS or (rule.match == "regex" and not isinstance(rule._compiled[0][False],
                                                                                   _TrustedPattern))
             for rule in rules)
+        # No rule matches a line longer than its max_length: the scans
+        # read longer lines (most paragraphs) as empty ones.
+        self.longest = max((rule.max_length for rule in rules), default=0)
         self._compiled = False
         self._seen = 0  # lines looked at before the scans were compiled
         self.word_lines: set[int] = set()  # of the last call to ``lines``
@@ -137,9 +140,6 @@ class LineFinder:
         self._checks = checks
         self.plain_words = sorted(words[False])
         self.folded_words = sorted(words[True])
-        # No rule matches a line longer than its max_length: the scans
-        # read longer lines (most paragraphs) as empty ones.
-        self.longest = max((rule.max_length for rule in self.rules), default=0)
         self.words_longest = words_longest
         try:
             # casefold() may lengthen a line (ß -> ss, three characters at most):
