@@ -106,3 +106,24 @@ def test_fast_path_is_exact_on_corpus_lines():
                 assert _reference(line) == line
             else:
                 assert mojibake.fix_line(line) == line  # clean Vietnamese stays clean
+
+
+def test_ftfy_answers_are_remembered_for_short_lines(monkeypatch):
+    """The settle pass and repeated boilerplate ask about the same line
+    again: ftfy judges it once."""
+    calls = []
+    real = ftfy.fix_text
+
+    def counting(text, config=None):
+        calls.append(text)
+        return real(text, config)
+
+    monkeypatch.setattr(ftfy, "fix_text", counting)
+    monkeypatch.setattr(mojibake, "_REMEMBERED", {})
+    line = "Giá cà phê tÄƒng mạnh hÃ´m nay"
+    assert mojibake.fix_line(line) == mojibake.fix_line(line) != line
+    assert calls == [line]
+    long_line = line + " x" * mojibake.REMEMBER_UP_TO  # too long to keep: judged each time
+    mojibake.fix_line(long_line)
+    mojibake.fix_line(long_line)
+    assert len(calls) == 3
