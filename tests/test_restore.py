@@ -170,14 +170,28 @@ def test_undamaged_lines_and_words_are_never_changed():
     assert len(doc.text) == len(text)
 
 
-def test_stage_does_not_load_the_model_without_damage(monkeypatch):
+@pytest.mark.parametrize("text", [
+    "Không có gì hỏng ở đây.",
+    # "?" before or inside a word that still holds letters cp1252 lacks:
+    # no conversion through cp1252 (or ASCII) wrote it
+    "Nhóm Việt-Katu ?Việt: 10 ngôn ngữ tại Việt Nam và Lào.",
+    "Tên gọi ?Đông Sơn còn chưa chắc.",
+])
+def test_stage_does_not_load_the_model_without_damage(monkeypatch, text):
     def boom(*args, **kwargs):
         raise AssertionError("model loaded")
 
     monkeypatch.setattr(restore_pkg, "load_model", boom)
-    doc = Document(text="Không có gì hỏng ở đây.")
+    doc = Document(text=text)
     restore_stage.run(doc, Config())
     assert doc.changes == []
+    assert doc.text == text
+
+
+def test_a_word_keeping_lost_letters_does_not_hide_damage_elsewhere():
+    doc = Document(text="Nhóm ?Việt: m?t ng??i")
+    restore_stage.run(doc, Config())
+    assert doc.text == "Nhóm ?Việt: một người"
 
 
 def test_restore_lossy_off():

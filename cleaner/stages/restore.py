@@ -5,6 +5,7 @@ nothing: the model is loaded only when damage is present."""
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from ..config import Config
 from ..document import Document
@@ -25,14 +26,31 @@ def has_inner_damage(text: str) -> bool:
 
 
 def has_question_damage(text: str) -> bool:
-    """A "?" inside or at the start of a word, outside URLs and addresses."""
+    """A "?" inside or at the start of a word, outside URLs and addresses,
+    in a word that could have gone through a codepage that lost letters."""
     for match in _INNER_QUESTION.finditer(text):
         before = text[max(0, match.start() - 300):match.start()]
         head = "" if not before or before[-1].isspace() else before.split()[-1]
         token = head + _TOKEN_REST.match(text, match.start()).group()
-        if not SKIP_RE.fullmatch(token):
+        if not SKIP_RE.fullmatch(token) and not _keeps_lost_letters(token):
             return True
     return False
+
+
+def _keeps_lost_letters(token: str) -> bool:
+    """Whether ``token`` holds a letter Windows-1252 cannot write ("?Việt"
+    in a classification): its "?" was not written by a conversion through
+    cp1252, latin-1 or ASCII, which would have lost that letter too."""
+    return not token.isascii() and any(char.isalpha() and not _cp1252_writes(char) for char in token)
+
+
+@lru_cache(maxsize=4096)
+def _cp1252_writes(char: str) -> bool:
+    try:
+        char.encode("cp1252")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def run(doc: Document, config: Config) -> None:
