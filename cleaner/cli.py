@@ -280,7 +280,8 @@ def clean(
     # --check re-runs may take a file's recorded result (its changes, not its
     # text) from the cache; a report file shows texts, so it needs a clean.
     mode = Mode(output_dir=output, in_place=in_place, stdout=to_stdout,
-                write=not (check or diff), diff=diff, reuse_results=check and not report_file)
+                write=not (check or diff), diff=diff, reuse_results=check and not report_file,
+                texts=diff or to_stdout or report_file is not None)
 
     # Files the cache knows are clean by their stat are found first; the
     # rules are loaded (and checked) only if something is left to clean.

@@ -53,9 +53,20 @@ class Document:
         self.text = new_text
         return True
 
+    # the last text encoded, and its bytes (asked for several times per file)
+    _encoded: tuple[str, bytes] | None = field(default=None, repr=False, compare=False)
+
+    def __getstate__(self) -> dict:
+        state = dict(self.__dict__)
+        state.pop("_encoded", None)  # not sent to another process a second time
+        return state
+
     @property
     def output_bytes(self) -> bytes:
-        return self.text.encode("utf-8")
+        text = self.text
+        if self._encoded is None or self._encoded[0] is not text:
+            self._encoded = (text, text.encode("utf-8"))
+        return self._encoded[1]
 
     @property
     def changed(self) -> bool:

@@ -61,7 +61,13 @@ def _ignore_sigint() -> None:
 def _clean_batch(batch: list[Source], config: Config, mode, cache) -> list:
     from .runner import clean_source
 
-    return [clean_source(source, config, mode, cache) for source in batch]
+    results = [clean_source(source, config, mode, cache) for source in batch]
+    if not mode.texts:
+        for result in results:
+            doc = result.document
+            if doc is not None:  # (what is left: encoding, method, changes, warnings)
+                doc.raw, doc.text, doc.decoded_text = None, "", None
+    return results
 
 
 def _is_big_jsonl(source: Source, config: Config) -> bool:

@@ -38,6 +38,10 @@ class Mode:
     # --check without a report: the recorded result of a file that would
     # change (its changes and warnings, not its text) may stand for it.
     reuse_results: bool = False
+    # Whether the results' texts are read after cleaning (diffs, a report's
+    # side-by-side view): without, worker processes send back a document's
+    # records only, not its three copies of the text.
+    texts: bool = True
 
 
 @dataclass
@@ -170,7 +174,8 @@ def _cached_result(source: Source, data: bytes, digest: str, mode: Mode,
 
 def _target(source: Source, mode: Mode) -> Path:
     target = mode.output_dir / source.relative
-    if target.resolve() == Path(source.path).resolve():
+    # (a target that does not exist is not the input: one stat per new output)
+    if target.exists() and target.resolve() == Path(source.path).resolve():
         raise SourceError("output would overwrite the input; use --in-place")
     return target
 

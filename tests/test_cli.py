@@ -43,6 +43,17 @@ def test_output_dir_mirrors_tree(tree):
     assert (tree / "in" / "a.txt").read_bytes() == DIRTY
 
 
+def test_output_dir_onto_the_inputs_is_refused(tree):
+    """-o naming the input folder (or a link to it) would rewrite the
+    inputs without --in-place's care: each file fails, none is touched."""
+    (tree / "link").symlink_to(tree / "in")
+    for output in (tree / "in", tree / "link"):
+        result = invoke("clean", str(tree / "in"), "-o", str(output))
+        assert result.exit_code == 2
+        assert "output would overwrite the input" in result.output
+        assert (tree / "in" / "a.txt").read_bytes() == DIRTY
+
+
 def test_check_exit_codes(tree):
     assert invoke("clean", "--check", str(tree / "in")).exit_code == 1
     assert invoke("clean", "--check", str(tree / "in" / "sub")).exit_code == 0

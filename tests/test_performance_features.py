@@ -53,6 +53,26 @@ def test_workers_give_same_results_in_order(tmp_path, monkeypatch):
         assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes()
 
 
+def test_workers_send_back_records_without_texts_unless_asked(tmp_path, monkeypatch):
+    """Writing to a folder, the parent reads a result's records, not its
+    text (three copies of it, pickled): workers leave the texts out, unless
+    the mode needs them (diffs, reports)."""
+    import cleaner.parallel as parallel
+
+    monkeypatch.setattr(parallel, "BATCH_FILES", 2)
+    folder = _tree(tmp_path)
+    config = FAST.replace(workers=2, cache=False)
+    slim = _run(folder, config, Mode(output_dir=tmp_path / "a", texts=False))
+    whole = _run(folder, config, Mode(write=False, diff=True))
+    assert [r.status for r in slim] == [r.status for r in whole]
+    for small, full in zip(slim, whole):
+        assert small.document.changes == full.document.changes
+        assert small.document.encoding == full.document.encoding
+        assert small.document.text == "" and small.document.raw is None
+        assert full.document.text and full.document.raw is not None
+        assert (tmp_path / "a" / small.source.relative).read_text(encoding="utf-8") == full.document.text
+
+
 def test_cache_skips_clean_files_and_notices_changes(tmp_path):
     folder = _tree(tmp_path, 2)
     config = FAST.replace(workers=1, cache_dir=str(tmp_path / "cache"))
