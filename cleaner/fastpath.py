@@ -444,6 +444,12 @@ def lines_holding(codes, table):
 BY_STARTS_AFTER = 65536
 
 
+def warm_precheck() -> None:
+    """Build the pre-check's patterns and its start table now (a big run:
+    before worker processes fork)."""
+    _start_table(_prefilters())
+
+
 def _spans_by_starts(text: str) -> list[tuple[int, int]] | None:
     """The spans ``finditer`` of each pre-check pattern gives, found by
     trying the patterns only where a character their matches start with

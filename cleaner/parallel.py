@@ -97,12 +97,12 @@ WARM_BYTES = 8 * 1024**2  # inputs in all before the rules are compiled ahead of
 WARM_SAMPLES, WARM_SAMPLE_BYTES = 3, 64 * 1024  # files read for their rule sets, and how much of each
 
 
-def _warm_rules(sources: list[Source], config: Config) -> None:
-    """Compile the chrome rules, their index and their whole-text scans
-    (a few tenths of a second) here, before the workers fork and inherit
-    them, when the run is big enough that every worker would compile them."""
-    if not config.rules or tuple(config.rules) == ("none",):
-        return
+def _warm(sources: list[Source], config: Config) -> None:
+    """For a big run, build up front what the stages would otherwise build
+    on the way, after some text went through slower paths meant for small
+    runs: the chrome rules' index and whole-text scans (a few tenths of a
+    second), the mojibake pre-check's patterns, and numpy's lookup tables.
+    Done before the workers fork, they inherit it."""
     total = 0
     for source in sources:
         try:
@@ -110,6 +110,16 @@ def _warm_rules(sources: list[Source], config: Config) -> None:
         except (OSError, ValueError):
             pass
     if total < WARM_BYTES:
+        return
+    from .fastpath import numpy_worth_it, warm_precheck
+
+    numpy_worth_it(total)  # counts the run's text as looked at already
+    warm_precheck()
+    _warm_rules(sources, config)
+
+
+def _warm_rules(sources: list[Source], config: Config) -> None:
+    if not config.rules or tuple(config.rules) == ("none",):
         return
     from .rules.engine import prepare, rules_for
 
@@ -139,6 +149,8 @@ def run_ordered(sources: list[Source], config: Config, mode, cache, stop=None) -
     parts = list(units(sources, config))
     single = len(parts) <= 1 and not any(isinstance(p, Source) for p in parts)
     if workers <= 1 or single or any(s.path == STDIN for s in sources) or mode.stdout:
+        if len(sources) > 1:
+            _warm(sources, config)
         for source in sources:
             if _stopping(stop):
                 return
@@ -149,7 +161,7 @@ def run_ordered(sources: list[Source], config: Config, mode, cache, stop=None) -
     # Import the pipeline here, once, so that forked workers inherit it
     # rather than each importing it again; the same for compiled rules.
     from . import pipeline  # noqa: F401
-    _warm_rules(sources, config)
+    _warm(sources, config)
 
     pool = ProcessPoolExecutor(max_workers=workers, initializer=_ignore_sigint)
     pending: deque[Future] = deque()

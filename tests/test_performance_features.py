@@ -583,9 +583,22 @@ def test_rules_are_built_before_workers_fork_for_the_files_at_hand(tmp_path, mon
     path.write_text("Người dân địa phương đã được hỗ trợ kịp thời sau trận lũ.\n", encoding="utf-8")
     monkeypatch.setattr(parallel, "WARM_BYTES", 0)
     config = Config()
-    parallel._warm_rules([Source(str(path), "a.txt")], config)
+    parallel._warm([Source(str(path), "a.txt")], config)
     rules = rules_for(config, path.read_text(encoding="utf-8"), str(path))
     assert finder_for(rules)._compiled
+
+
+def test_a_big_run_in_one_process_is_warmed_too(tmp_path, monkeypatch):
+    """Without workers, a big run still builds the rules' scans and the
+    pre-check first, instead of cleaning its first files the slow way meant
+    for a single small file."""
+    from cleaner import parallel
+
+    folder = _tree(tmp_path)
+    warmed = []
+    monkeypatch.setattr(parallel, "_warm", lambda sources, config: warmed.append(len(sources)))
+    _run(folder, FAST.replace(workers=1, cache=False), Mode(output_dir=tmp_path / "out"))
+    assert warmed == [6]
 
 
 def test_nfc_line_by_line_is_exact():
