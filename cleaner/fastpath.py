@@ -445,9 +445,12 @@ BY_STARTS_AFTER = 65536
 
 
 def warm_precheck() -> None:
-    """Build the pre-check's patterns and its start table now (a big run:
-    before worker processes fork)."""
+    """Build the pre-check's patterns, its start table and branch groups
+    now (a big run: before worker processes fork)."""
     _start_table(_prefilters())
+    for pattern in _prefilters():
+        if pattern.pattern in _BRANCHES:
+            _branch_groups(pattern.pattern)
 
 
 def _spans_by_starts(text: str) -> list[tuple[int, int]] | None:

@@ -115,6 +115,10 @@ def _warm(sources: list[Source], config: Config) -> None:
 
     numpy_worth_it(total)  # counts the run's text as looked at already
     warm_precheck()
+    if config.fix_legacy:
+        from .legacy.tables import syllable_counts
+
+        syllable_counts()  # the legacy check's word counts (read from a data file)
     _warm_rules(sources, config)
 
 

@@ -12,7 +12,7 @@ from ..document import Document
 from .index import RuleIndex, index_for
 from .scan import SEGMENTED_MAX, finder_for
 from .loader import load_named, pack_names_for, parse_inline
-from .model import LINE_KINDS, Line, Rule, site_matches
+from .model import LINE_KINDS, Line, Rule, _TrustedPattern, site_matches
 from .text import detect_language, fold_table, is_body_paragraph, normalize_joined, normalize_lines
 
 STAGE = "chrome"
@@ -236,6 +236,10 @@ def prepare(rules: tuple[Rule, ...]) -> None:
     done once before worker processes fork, they inherit it."""
     finder = _prepared(rules).finder
     finder.prepare()
+    for rule in rules:  # the rules' own patterns, compiled on first use otherwise
+        for pattern in rule._compiled[0].values():
+            if isinstance(pattern, _TrustedPattern):
+                pattern._compiled()
     if finder.folded_words:
         fold_table()  # a big run: numpy folds the text for the rules' words
 
