@@ -230,10 +230,15 @@ class LineFinder:
             for char in chars:
                 _find_all(text, char, maybe)
             if last_scan is not None:
-                last_scan.find(text, maybe, marks)
+                if marks or last_scan.chars is None:
+                    last_scan.find(text, maybe, marks)
+                else:  # many lines end with ")": a loop over the lines costs less than one per find
+                    endings = last_scan.endings
+                    maybe.update([index for index, norm in enumerate(norms)
+                                  if norm.endswith(endings) and len(norm) <= longest])
             for index in maybe - found:
                 norm = norms[index]
-                if len(norm) > longest or tail is not None and not tail.ends(norm):
+                if len(norm) > longest or tail is not None and not tail.ends(norm, marks):
                     continue
                 # (not through strip_marks' cache: these lines seldom repeat, and
                 # long ones would fill it)
@@ -259,6 +264,7 @@ class _EdgeScan:
         # Without a combining mark or a digit among them, each character
         # is found with str.find (next to "\n"), far faster than a class.
         self.chars = None if digits else sorted(every)
+        self.endings = tuple(self.chars or ())
         listed = "".join(map(re.escape, sorted(every))) + (r"\d" if digits else "")
         edge = f"[{listed}{COMBINING.pattern[1:-1]}]"
         self.pattern = re.compile(f"\n{edge}" if first else f"{edge}(?=\n)")
@@ -289,8 +295,9 @@ class _Tail:
         self.width = width if width < 1000 else None  # only that many last characters are looked at
         self.fold = fold
 
-    def ends(self, line: str) -> bool:
-        if self.fold and COMBINING.search(line):
+    def ends(self, line: str, marks: bool = True) -> bool:
+        """``marks``: whether the text may hold a combining mark."""
+        if self.fold and marks and COMBINING.search(line):
             return True  # read without its marks, the line may end so
         start = 0 if self.width is None else max(0, len(line) - self.width)
         return self.pattern.search(line, start) is not None
