@@ -160,13 +160,27 @@ def _repair_cp1252_lines(lines: list[str], doc: Document, indexes: list[int]) ->
     # later lines are read in it first, and in every encoding only when it
     # does not fit (files may mix encodings). A document whose first lines
     # show no legacy text at all is left alone (the others are not read).
-    probed = [(c, _options(c[2], c[1], BYTE_ENCODINGS)) for c in map(read, indexes[:_PROBE_LINES])]
-    prior = _document_encoding([(before, options) for (_i, _l, _r, before), options in probed])
-    decisions = [(c, _line_encoding(c[3], options, prior)) for c, options in probed]
+    # Only lines with a broken word are evidence of the document's encoding
+    # (_document_encoding), and without that encoding a line that reads as
+    # Vietnamese is left alone (_line_encoding): most need no other reading.
+    probed = list(map(read, indexes[:_PROBE_LINES]))
+    readings = {c[0]: _options(c[2], c[1], BYTE_ENCODINGS) for c in probed if c[3][0][1] != 0}
+    prior = _document_encoding([(c[3], readings[c[0]]) for c in probed if c[0] in readings])
+    decisions = []
+    for candidate in probed:
+        index, line, raw, before = candidate
+        if prior is None and _reads_as_vietnamese(before):
+            decisions.append((candidate, None))
+            continue
+        options = readings[index] if index in readings else _options(raw, line, BYTE_ENCODINGS)
+        decisions.append((candidate, _line_encoding(before, options, prior)))
     if prior is None and not any(encoding for _c, encoding in decisions):
         return False
     for candidate in map(read, indexes[_PROBE_LINES:]):
         _index, line, raw, before = candidate
+        if prior is None and _reads_as_vietnamese(before):
+            decisions.append((candidate, None))
+            continue
         options = _options(raw, line, (prior,)) if prior else {}
         if not (prior in options and _clear_fix(before, options[prior][1])):
             options = _options(raw, line, BYTE_ENCODINGS)
@@ -203,6 +217,13 @@ def _options(raw: bytes, line: str, encodings) -> dict[str, tuple[bytes, tuple[i
             good, bad, freq = assess(fixed)
             options[encoding] = (raw, (good, bad), freq)
     return options
+
+
+def _reads_as_vietnamese(before) -> bool:
+    """A line's own reading has Vietnamese words and no broken one: without
+    a document encoding, :func:`_line_encoding` leaves it alone."""
+    (good, bad), _freq = before
+    return good > 0 and bad == 0
 
 
 def _clear_fix(before, after: tuple[int, int]) -> bool:
@@ -242,8 +263,7 @@ def _line_encoding(before, options, prior) -> str | None:
     """The encoding to convert one line with: the document's unless another
     reads the line clearly better; None to leave the line alone."""
     (score_before, freq_before) = (_score(before[0]), before[1])
-    good_before, bad_before = before[0]
-    if prior is None and good_before > 0 and bad_before == 0:
+    if prior is None and _reads_as_vietnamese(before):
         return None  # already reads as Vietnamese, and the document shows no legacy text
     best = max(options, key=lambda name: (_score(options[name][1]), options[name][2]))
     if prior in options and _score(options[prior][1]) >= _score(options[best][1]) - 1:
