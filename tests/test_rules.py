@@ -419,6 +419,22 @@ def test_line_finder_points_at_every_line_a_rule_matches():
     assert finder.lines([]) == (set(), set())
 
 
+def test_row_pieces_split_as_the_separator_regex():
+    """Rows of parts are split with str.split when they hold one kind of
+    separator: the pieces are the regex's, up to the spaces around them."""
+    import random
+
+    from cleaner.rules.engine import _SEGMENT_SPLIT, row_pieces
+    from cleaner.rules.text import normalize
+
+    rng = random.Random(5)
+    alphabet = ["a", "Đ", "ộ", "1", " ", "|", "•", "·", "-", "–", " - ", " – ", " | ", ":", "»"]
+    for _ in range(20_000):
+        norm = normalize("".join(rng.choice(alphabet) for _ in range(rng.randint(0, 14))))
+        expected = [piece.strip() for piece in _SEGMENT_SPLIT.split(norm)]
+        assert [piece.strip() for piece in row_pieces(norm)] == expected, norm
+
+
 def test_user_regex_rules_make_every_line_a_candidate(tmp_path):
     from cleaner.rules.scan import finder_for
     path = tmp_path / "mine.toml"

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from ..config import Config
 from ..document import Document
 from .index import RuleIndex, index_for
-from .scan import SEGMENTED_MAX, finder_for
+from .scan import _SEGMENT_SEPARATORS, SEGMENTED_MAX, finder_for
 from .loader import load_named, pack_names_for, parse_inline
 from .model import LINE_KINDS, Line, Rule, _TrustedPattern, site_matches
 from .text import detect_language, fold_table, is_body_paragraph, normalize_joined, normalize_lines
@@ -314,6 +314,19 @@ def _ends_block(j: int, norms: list[str], anchors: set[int]) -> bool:
     return following in anchors
 
 
+def row_pieces(norm: str) -> list[str]:
+    """``_SEGMENT_SPLIT.split(norm)`` up to the spaces around the pieces,
+    for a normalized line (single spaces only): with one kind of separator
+    (most rows: "1502 – Người Bồ Đào Nha..."), ``str.split``, several
+    times faster than the regex, which tries every position."""
+    kinds = [separator for separator in _SEGMENT_SEPARATORS if separator in norm]
+    if not kinds:
+        return [norm]
+    if len(kinds) == 1:
+        return norm.split(kinds[0])
+    return _SEGMENT_SPLIT.split(norm)
+
+
 def _segment_hits(rows: list[tuple[int, Line]], rules: RuleIndex, finder) -> dict[int, tuple[Rule, ...]]:
     """For short lines that are not prose, split into parts ("Lượt xem: 12 |
     In bài"): one rule per part when every part is matched by some rule.
@@ -321,7 +334,7 @@ def _segment_hits(rows: list[tuple[int, Line]], rules: RuleIndex, finder) -> dic
     split: list[tuple[int, Line, list[str]]] = []
     for i, line in rows:
         if len(line.norm) <= SEGMENTED_MAX:
-            pieces = _SEGMENT_SPLIT.split(line.norm)
+            pieces = row_pieces(line.norm)
             parts = [part for part in pieces if part.strip()] if len(pieces) > 1 else None
             if parts:
                 split.append((i, line, parts))
