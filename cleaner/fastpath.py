@@ -523,7 +523,9 @@ def is_nfc(text: str) -> bool:
     few texts that were."""
     if any(text is known for known in _KNOWN_NFC):
         return True
-    if len(text) <= LINEWISE_AFTER:
+    if _only_stable_characters(text):
+        found = True
+    elif len(text) <= LINEWISE_AFTER:
         found = unicodedata.is_normalized("NFC", text)
     else:
         found = all(map(_line_is_nfc, text.split("\n")))
@@ -531,6 +533,47 @@ def is_nfc(text: str) -> bool:
         _KNOWN_NFC.append(text)
         del _KNOWN_NFC[:-4]
     return found
+
+
+def _only_stable_characters(text: str) -> bool:
+    """Whether a long text holds only characters that NFC leaves as they
+    are whatever surrounds them (then it is NFC), by table lookup over its
+    code points; False when that is not known."""
+    if len(text) < BY_TABLE_AFTER or not numpy_worth_it(len(text)):
+        return False
+    codes = code_points(text)
+    if codes is None:
+        return False
+    return not _nfc_unstable_table()[codes].any()
+
+
+@lru_cache(maxsize=1)
+def _nfc_unstable_table():
+    """The BMP characters NFC may change or that may change with their
+    neighbours: combining marks (ccc > 0; they may be reordered or composed
+    with the letter before), characters NFC replaces, and those that
+    compose with the character before them as the second of a pair (Hangul
+    vowel and final jamo, some Indic vowel signs). U+FFFF stands for the
+    characters beyond the BMP (code_points): marked too."""
+    import numpy
+
+    table = numpy.zeros(0x10000, dtype=bool)
+    table[_BEYOND_BMP] = True
+    table[0x1161:0x1176] = True  # Hangul vowel jamo: L + V compose
+    table[0x11A8:0x11C3] = True  # Hangul final jamo: LV + T compose
+    combining, decomposition = unicodedata.combining, unicodedata.decomposition
+    for code in range(0x10000):
+        char = chr(code)
+        if combining(char):
+            table[code] = True
+        found = decomposition(char)  # (only a character with one may be replaced)
+        if found and found[0] != "<":  # canonical
+            if unicodedata.normalize("NFC", char) != char:
+                table[code] = True
+            parts = found.split()
+            if len(parts) == 2 and int(parts[1], 16) < 0x10000:
+                table[int(parts[1], 16)] = True
+    return table
 
 
 def _line_is_nfc(line: str) -> bool:

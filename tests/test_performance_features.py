@@ -618,6 +618,34 @@ def test_nfc_line_by_line_is_exact():
         assert fastpath.to_nfc(text) == unicodedata.normalize("NFC", text), repr(text[:60])
 
 
+def test_nfc_by_table_is_exact(monkeypatch):
+    """A long text holding only characters NFC leaves alone whatever their
+    neighbours is NFC without normalizing it (table lookups): every
+    character NFC may change, or that may compose with the one before, is
+    in the table; texts of such characters and their neighbours."""
+    import unicodedata
+
+    from cleaner import fastpath
+
+    monkeypatch.setattr(fastpath, "BY_TABLE_AFTER", 0)
+    monkeypatch.setattr(fastpath, "numpy_worth_it", lambda size: True)
+    table = fastpath._nfc_unstable_table()
+    for code in range(0x10000):
+        char = chr(code)
+        if not 0xD800 <= code < 0xE000 and not table[code]:
+            assert unicodedata.combining(char) == 0 and unicodedata.normalize("NFC", char) == char, hex(code)
+    rng = random.Random(12)
+    # letters, and what may follow them: marks, Hangul jamo, Indic signs, a singleton (Å), an excluded one
+    alphabet = ["a", "e", "o", "ô", "ư", "\u0301", "\u0323", "\u0309", "\u1100", "\u1161", "\u11a8", "가", "\u0b47",
+                "\u0b3e", "\u0b57", "\u09c7", "\u09be", "\u0dd9", "\u0dcf", "\u212b", "\u0958", "\u2adc", " ",
+                "\n", "Đ", "\U0001D15E"]
+    for _ in range(5000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(1, 12)))
+        fastpath._KNOWN_NFC.clear()
+        fastpath.forget_code_points()
+        assert fastpath.is_nfc(text) == unicodedata.is_normalized("NFC", text), repr(text)
+
+
 def test_pre_check_by_first_characters_finds_what_the_regex_scan_finds(monkeypatch):
     """The pre-check of long texts tries its patterns only where numpy
     found a character their matches start with (and, for characters met

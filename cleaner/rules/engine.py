@@ -9,11 +9,12 @@ from dataclasses import dataclass, field
 
 from ..config import Config
 from ..document import Document
+from ..fastpath import BY_TABLE_AFTER, holds, is_nfc
 from .index import RuleIndex, index_for
 from .scan import _SEGMENT_SEPARATORS, SEGMENTED_MAX, finder_for
 from .loader import load_named, pack_names_for, parse_inline
 from .model import LINE_KINDS, Line, Rule, _TrustedPattern, site_matches
-from .text import detect_language, fold_table, is_body_paragraph, normalize_joined, normalize_lines
+from .text import COMBINING, detect_language, fold_table, is_body_paragraph, normalize_joined, normalize_lines
 
 STAGE = "chrome"
 # A line such as "04:12 PM 17/03/2022 | Lượt xem: 1447 | In bài viết |" is
@@ -96,6 +97,9 @@ def plan_removal(text: str, rules: tuple[Rule, ...] | list[Rule]) -> Plan:
         lines = text.split("\n")
         separators = ["\n"] * (len(lines) - 1)
         norms = normalize_joined(text)
+    # Whether the lines hold a combining mark: known from the text's code
+    # points (looked up by the stages before) when it is NFC and long.
+    marks = holds(COMBINING, text) if len(text) >= BY_TABLE_AFTER and is_nfc(text) else None
     plan = Plan(lines, separators, norms=norms)
     prepared = _prepared(tuple(rules))
     line_rules, markers, blocks, block_index = (prepared.line_rules, prepared.markers, prepared.blocks,
@@ -107,7 +111,7 @@ def plan_removal(text: str, rules: tuple[Rule, ...] | list[Rule]) -> Plan:
     # for the lines the whole-text scans point at (cleaner.rules.scan).
     # Whether a line is prose is worked out only for lines some rule may
     # match: it is the costly part of a line's test.
-    found_lines = finder.lines(norms)
+    found_lines = finder.lines(norms, marks)
     if found_lines is None:
         whole = segmented = set(range(len(norms)))
     else:
@@ -135,7 +139,7 @@ def plan_removal(text: str, rules: tuple[Rule, ...] | list[Rule]) -> Plan:
             if found:
                 starts[i] = found
     rows = [(i, views[i]) for i in sorted(segmented) if i in views and i not in hits]
-    hits.update(_segment_hits(rows, line_rules, finder))
+    hits.update(_segment_hits(rows, line_rules, finder, marks))
     if not hits and not marker_at and not starts:
         return plan
     # 2. The main body: strong paragraphs no rule claims. Tail markers need
@@ -327,10 +331,12 @@ def row_pieces(norm: str) -> list[str]:
     return _SEGMENT_SPLIT.split(norm)
 
 
-def _segment_hits(rows: list[tuple[int, Line]], rules: RuleIndex, finder) -> dict[int, tuple[Rule, ...]]:
+def _segment_hits(rows: list[tuple[int, Line]], rules: RuleIndex, finder,
+                  marks: bool | None = None) -> dict[int, tuple[Rule, ...]]:
     """For short lines that are not prose, split into parts ("Lượt xem: 12 |
     In bài"): one rule per part when every part is matched by some rule.
-    The parts of all rows are scanned together first (cleaner.rules.scan)."""
+    The parts of all rows are scanned together first (cleaner.rules.scan).
+    ``marks``: whether the rows hold a combining mark, when known."""
     split: list[tuple[int, Line, list[str]]] = []
     for i, line in rows:
         if len(line.norm) <= SEGMENTED_MAX:
@@ -342,13 +348,13 @@ def _segment_hits(rows: list[tuple[int, Line]], rules: RuleIndex, finder) -> dic
         return {}
     # The last part first, all of them in one scan: in most rows of text
     # ("1502 – Người Bồ Đào Nha...") it is a sentence no rule matches.
-    found = finder.lines(normalize_lines([parts[-1] for _i, _line, parts in split]))
+    found = finder.lines(normalize_lines([parts[-1] for _i, _line, parts in split]), marks)
     if found is not None:
         split = [row for index, row in enumerate(split) if index in found[0]]
         if not split:
             return {}
     norms = normalize_lines([part for _i, _line, parts in split for part in parts])
-    found = finder.lines(norms)
+    found = finder.lines(norms, marks)
     maybe = set(range(len(norms))) if found is None else found[0]
     views = {k: Line(norm) for k, norm in enumerate(norms) if k in maybe and norm}
     if found is not None:

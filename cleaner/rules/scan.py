@@ -153,10 +153,11 @@ class LineFinder:
         except (re.error, OverflowError, RecursionError):  # e.g. a global (?i) inside a pattern
             self.every_line = True
 
-    def lines(self, norms: list[str]) -> tuple[set[int], set[int]] | None:
+    def lines(self, norms: list[str], marks: bool | None = None) -> tuple[set[int], set[int]] | None:
         """Indexes of the lines (normalized) some rule may match, and of the
         short lines split into parts that some rules may match one by one;
-        None: every line may."""
+        None: every line may. ``marks``: whether the lines hold a combining
+        mark, when known."""
         if self.every_line:
             return None
         if not self._compiled:
@@ -176,7 +177,7 @@ class LineFinder:
         short = _bounded(norms, SEGMENTED_MAX) if self.longest > SEGMENTED_MAX else text
         for separator in _SEGMENT_SEPARATORS:
             _find_all(short, separator, segmented)
-        self._find_by_edges(text, norms, found)
+        self._find_by_edges(text, norms, found, marks)
         _scan(self.plain, text, found, True)
         _scan(self.plain_search, text, found, False)
         # The lines that hold some rule's word: the others need not be
@@ -203,7 +204,7 @@ class LineFinder:
         found |= self.word_lines
         return found, segmented
 
-    def _find_by_edges(self, text: str, norms: list[str], found: set[int]) -> None:
+    def _find_by_edges(self, text: str, norms: list[str], found: set[int], marks: bool | None = None) -> None:
         """Add the lines whose first words are some rule's key, or whose
         first character some rule's match starts with, or that hold the
         rare or last character some pattern needs and match it."""
@@ -212,7 +213,8 @@ class LineFinder:
             hits.clear()
         if len(first_hits) > HIT_CACHE:
             first_hits.clear()
-        marks = COMBINING.search(text) is not None
+        if marks is None:
+            marks = COMBINING.search(text) is not None
         found_heads = heads(text, marks)
         # Set operations and comprehensions: a loop statement per line
         # would cost more than the regex pass.
