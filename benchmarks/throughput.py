@@ -1,7 +1,7 @@
 """Throughput of ``cleaner clean`` against a naive chardet + ftfy + NFC
 script, side by side, on clean Vietnamese text; then a cache re-run.
 
-    python benchmarks/throughput.py [--mb 40] [--files 400] [--small 10000] [--rules default]
+    python benchmarks/throughput.py [--mb 40] [--files 400] [--small 10000] [--rules default] [--repeat 3]
 
 Text comes from the shared Vietnamese Wikipedia dump (set CLEANER_SHARED
 or keep shared/ beside the checkout); everything is written to a temp dir.
@@ -13,6 +13,7 @@ import argparse
 import lzma
 import os
 import resource
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -79,6 +80,7 @@ def main() -> None:
     parser.add_argument("--small-kb", type=float, default=4, help="size of each file of the cache run")
     parser.add_argument("--cache-only", action="store_true", help="only the cache re-run measurement")
     parser.add_argument("--rules", default=None, help="pass --rules to cleaner (e.g. none)")
+    parser.add_argument("--repeat", type=int, default=1, help="run every command N times; medians are shown")
     args = parser.parse_args()
     cleaner = [sys.executable, "-m", "cleaner", "clean"]
     extra = ["--rules", args.rules] if args.rules else []
@@ -102,14 +104,28 @@ def throughput(tmp: Path, args, cleaner: list[str], extra: list[str]) -> None:
     (warm / "a.txt").write_bytes(next((tmp / "in").iterdir()).read_bytes()[:20000])
     timed([sys.executable, "-c", NAIVE, str(warm), str(tmp / "warm-naive")])
     timed(cleaner + [str(warm), "-o", str(tmp / "warm-out"), "--no-cache", "-q"] + extra)
-    naive = timed([sys.executable, "-c", NAIVE, str(tmp / "in"), str(tmp / "naive")], "naive")
+    runs = {"naive": [sys.executable, "-c", NAIVE, str(tmp / "in"), str(tmp / "naive")]}
+    for label, flags in (("default", []), ("--workers 1", ["--workers", "1"]), ("--workers 2", ["--workers", "2"])):
+        runs[label] = cleaner + [str(tmp / "in"), "-o", str(tmp / f"out{len(runs)}"), "--no-cache", "-q"] + flags + extra
+    # --repeat N: the commands run in turn N times, and each figure is the
+    # median of its N runs (a busy machine's slow spells hit them alike).
+    walls: dict[str, list[float]] = {label: [] for label in runs}
+    cpus: dict[str, list[float]] = {label: [] for label in runs}
+    for _ in range(args.repeat):
+        for label, command in runs.items():
+            walls[label].append(timed(command, label))
+            cpus[label].append(CPU[label])
+    median = statistics.median
+    naive = median(walls["naive"])
+    CPU.update({label: median(values) for label, values in cpus.items()})
     print(f"naive chardet+ftfy+NFC: {naive:6.1f} s  {mb / naive:6.1f} MB/s  "
           f"(CPU {CPU['naive']:.1f} s, {mb / CPU['naive']:.1f} MB/s per core)")
     results = {}
-    for label, flags in (("default", []), ("--workers 1", ["--workers", "1"]), ("--workers 2", ["--workers", "2"])):
-        out = tmp / f"out{len(results)}"
-        seconds = timed(cleaner + [str(tmp / "in"), "-o", str(out), "--no-cache", "-q"] + flags + extra, label)
-        results[label] = seconds
+    for label, command in runs.items():
+        if label == "naive":
+            continue
+        out = Path(command[command.index("-o") + 1])
+        seconds = results[label] = median(walls[label])
         inputs = sorted((tmp / "in").iterdir())
         same = sum((out / p.name).exists() and (out / p.name).read_bytes() == p.read_bytes() for p in inputs)
         print(f"cleaner {label:12s}: {seconds:6.1f} s  {mb / seconds:6.1f} MB/s  "

@@ -93,7 +93,9 @@ def units(sources: list[Source], config: Config) -> Iterator[list[Source] | Sour
         yield from batches(small)
 
 
-WARM_BYTES = 8 * 1024**2  # inputs in all before the rules are compiled ahead of the workers
+# Inputs in all from which a run builds its scans and tables up front (about
+# a quarter of a second; a few files of text went the slower ways first)
+WARM_BYTES = 1024**2
 WARM_SAMPLES, WARM_SAMPLE_BYTES = 3, 64 * 1024  # files read for their rule sets, and how much of each
 
 
