@@ -91,6 +91,12 @@ def test_english_documents_are_not_restored():
     assert restored("Mã xác nhận: L?y l?i m� b?o m?t").text == "Mã xác nhận: Lấy lại mã bảo mật"
 
 
+def test_lookalike_d_with_stroke_is_read_as_d_and_kept():
+    """Some sites write "Đ" as U+00D0 "Ð" (cp1252 keeps it): "Ð?ng" is
+    "Ðảng", whose "Ð" the normalize stage turns into "Đ" later."""
+    assert restored("Ban ch?p hành Ð?ng b? t?nh").text == "Ban chấp hành Ðảng bộ tỉnh"
+
+
 def test_final_question_mark_is_kept_when_the_word_is_complete():
     doc = restored("Anh ?i ?âu? Tôi không bi?t.")
     assert doc.text == "Anh đi đâu? Tôi không biết."

@@ -85,8 +85,8 @@ class CandidateIndex:
                 elif hidden == "\ufffd":
                     if letter not in VIETNAMESE_NON_ASCII:
                         break
-                elif hidden != letter:
-                    break
+                elif hidden != letter and not (hidden == "ð" and letter == "đ"):
+                    break  # (U+00D0/U+00F0 "Ð" is a lookalike of "Đ", as some sites write it)
             else:
                 # The same syllable in both tone styles: keep the text's own.
                 if index not in found or (style and surface == set_tone_style(surface, style)):
