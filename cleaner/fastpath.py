@@ -361,6 +361,37 @@ def forget_code_points() -> None:
     """Drop the remembered code points (four bytes a character): called
     when a document is done, so a long-lived process does not keep them."""
     _LAST_CODES[:] = [None, None]
+    _LAST_PRESENT[:] = [None, 0, 0]
+
+
+# Classes of characters asked about (their tables, each a bit of one
+# combined table): the stages ask about the same text in turn, so one
+# lookup per text answers for every class asked so far.
+_PRESENT_TABLES: list = []
+_PRESENT_BITS: dict[int, int] = {}  # id of a table -> its bit
+_PRESENT_COMBINED: list = [None]
+_LAST_PRESENT: list = [None, 0, 0]  # the last text, the classes it holds, how many were asked
+
+
+def present(text: str, codes, table) -> bool:
+    """``table[codes].any()`` (``codes``: the text's ``code_points``): one
+    lookup per text in a table that combines every class asked about."""
+    import numpy
+
+    bit = _PRESENT_BITS.get(id(table))
+    if bit is None:
+        if len(_PRESENT_TABLES) == 16:
+            return bool(table[codes].any())
+        bit = _PRESENT_BITS[id(table)] = len(_PRESENT_TABLES)
+        _PRESENT_TABLES.append(table)  # (kept alive: its id stays its own)
+        combined = numpy.zeros(0x10000, dtype=numpy.uint16)
+        for index, known in enumerate(_PRESENT_TABLES):
+            combined |= known.astype(numpy.uint16) << index
+        _PRESENT_COMBINED[0] = combined
+    if _LAST_PRESENT[0] is not text or bit >= _LAST_PRESENT[2]:
+        held = int(numpy.bitwise_or.reduce(_PRESENT_COMBINED[0][codes])) if len(codes) else 0
+        _LAST_PRESENT[:] = [text, held, len(_PRESENT_TABLES)]
+    return bool(_LAST_PRESENT[1] >> bit & 1)
 
 
 @lru_cache(maxsize=32)
@@ -389,7 +420,7 @@ def holds(pattern: re.Pattern[str], text: str) -> bool:
         table = class_table(pattern)
         codes = code_points(text) if table is not None else None
         if codes is not None:
-            return bool(table[codes].any())
+            return present(text, codes, table)
     return pattern.search(text) is not None
 
 
@@ -544,7 +575,7 @@ def _only_stable_characters(text: str) -> bool:
     codes = code_points(text)
     if codes is None:
         return False
-    return not _nfc_unstable_table()[codes].any()
+    return not present(text, codes, _nfc_unstable_table())
 
 
 @lru_cache(maxsize=1)

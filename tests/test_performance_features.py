@@ -618,6 +618,31 @@ def test_nfc_line_by_line_is_exact():
         assert fastpath.to_nfc(text) == unicodedata.normalize("NFC", text), repr(text[:60])
 
 
+def test_classes_present_in_a_text_answer_as_each_table_would(monkeypatch):
+    """``fastpath.present`` answers every class asked about a text from one
+    lookup in a combined table (classes registered on the way, some texts
+    asked about again after a new class came): the answers of each table."""
+    import numpy
+
+    from cleaner import fastpath
+
+    monkeypatch.setattr(fastpath, "_PRESENT_TABLES", [])
+    monkeypatch.setattr(fastpath, "_PRESENT_BITS", {})
+    monkeypatch.setattr(fastpath, "_PRESENT_COMBINED", [None])
+    monkeypatch.setattr(fastpath, "_LAST_PRESENT", [None, 0, 0])
+    rng = random.Random(13)
+    tables = [fastpath.char_table("".join(rng.choice("aĐđ\u00a0\u200b x\n°é") for _ in range(3)) + str(k))
+              for k in range(20)]  # more than the 16 bits: the rest are looked up on their own
+    texts = ["".join(rng.choice("aĐđ\u00a0\u200b x\n°é0123456789") for _ in range(rng.randint(0, 40)))
+             for _ in range(200)]
+    for _ in range(3000):
+        text = rng.choice(texts)
+        table = rng.choice(tables)
+        codes = fastpath.code_points(text)
+        assert fastpath.present(text, codes, table) == bool(table[codes].any()), (text, tables.index(table))
+    assert numpy.count_nonzero(fastpath._PRESENT_COMBINED[0]) > 0
+
+
 def test_nfc_by_table_is_exact(monkeypatch):
     """A long text holding only characters NFC leaves alone whatever their
     neighbours is NFC without normalizing it (table lookups): every
