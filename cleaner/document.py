@@ -38,6 +38,8 @@ class Document:
     changes: list[Change] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     decoded_text: str | None = None  # text right after decoding, before any repair
+    # the last text encoded, and its bytes (asked for several times per file)
+    _encoded: tuple[str, bytes] | None = field(default=None, init=False, repr=False, compare=False)
 
     def record(self, stage: str, kind: str, line: int | None, before: str, after: str,
                reason: str, **extra) -> None:
@@ -52,9 +54,6 @@ class Document:
             self.record(stage, kind, line, before, after, reason, **extra)
         self.text = new_text
         return True
-
-    # the last text encoded, and its bytes (asked for several times per file)
-    _encoded: tuple[str, bytes] | None = field(default=None, repr=False, compare=False)
 
     def __getstate__(self) -> dict:
         state = dict(self.__dict__)
