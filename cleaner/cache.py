@@ -293,9 +293,13 @@ def open_cache(config: Config) -> CleanCache | None:
 
 
 def clear(folder: Path) -> int:
-    """Remove the cache files in ``folder``; returns how many were removed."""
+    """Remove the cache files in ``folder`` (and the compiled patterns kept
+    there, cleaner.regex_cache); returns how many were removed."""
     removed = 0
-    for name in (CACHE_FILE, CACHE_FILE + "-wal", CACHE_FILE + "-shm"):
+    names = [CACHE_FILE, CACHE_FILE + "-wal", CACHE_FILE + "-shm"]
+    if folder.is_dir():
+        names += sorted(path.name for path in folder.glob("regex-*.json"))
+    for name in names:
         try:
             (folder / name).unlink()
             removed += 1

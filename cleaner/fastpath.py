@@ -29,6 +29,7 @@ from bisect import bisect_right
 from functools import lru_cache
 from pathlib import Path
 
+from . import regex_cache
 from .regex_tree import class_text, sre_constants, sre_parse
 
 # Non-ASCII characters that ftfy's badness regex names but that correct
@@ -213,7 +214,7 @@ def _derived_prefilters() -> tuple[re.Pattern[str], ...]:
         _BRANCHES[anchored + _LINE_REST] = tuple((rest, frozenset(chars)) for rest, chars in reduced.items())
     # "[^\\n]*": one match per line is enough (Wikipedia text holds many
     # rare characters such as ° or ², each a match object otherwise).
-    return tuple(re.compile(p + _LINE_REST) for p in dict.fromkeys(patterns + whole))
+    return tuple(regex_cache.compile(p + _LINE_REST) for p in dict.fromkeys(patterns + whole))
 
 
 _LINE_REST = "[^\\n]*"
@@ -251,7 +252,7 @@ def _cut_pattern(source: str, group: tuple[int, ...]) -> re.Pattern[str] | None:
         if seen < CUT_AFTER:
             return None
         # "[^\\n]": the character the branches follow, already known.
-        found = _CUT[key] = re.compile(
+        found = _CUT[key] = regex_cache.compile(
             "[^\\n](?:" + "|".join(_BRANCHES[source][i][0] for i in group) + ")" + _LINE_REST)
     return found
 

@@ -106,9 +106,11 @@ def test_cache_clear_and_no_cache_flags(tmp_path):
     assert runner.invoke(app, args).exit_code == 1
     assert (cache / "cache.sqlite3").exists()
     assert runner.invoke(app, args + ["--no-cache", "--workers", "2"]).exit_code == 1
+    (cache / "regex-cpython-311-1-4.json").write_text("{}", encoding="utf-8")  # compiled patterns (regex_cache)
     result = runner.invoke(app, ["cache", "clear", "--cache-dir", str(cache)])
     assert result.exit_code == 0, result.output
     assert not (cache / "cache.sqlite3").exists()
+    assert not list(cache.glob("regex-*.json"))
 
 
 def test_cache_survives_broken_database(tmp_path):
@@ -751,3 +753,52 @@ def test_language_word_counts_by_table_agree_with_the_regex():
         expected = len(words), sum(1 for word in words if rules_text._VI_LETTER.search(word))
         assert rules_text._word_counts(sample) == expected, repr(sample)
     assert rules_text._word_counts("Hà 😀") is None  # beyond the BMP: the regex way
+
+
+def test_regex_cache_gives_the_patterns_re_compile_gives(tmp_path, monkeypatch):
+    """A long pattern's compiled program is kept in a file; a later process
+    (here: the module's memory emptied) builds the same pattern from it:
+    same flags, groups and matches as ``re.compile``. A damaged file or a
+    bad pattern behave as without the cache."""
+    import re
+
+    from cleaner import regex_cache
+    from cleaner.rules.engine import load_rules
+
+    path = tmp_path / "regex.json"
+    monkeypatch.setattr(regex_cache, "_path", lambda: str(path))
+    monkeypatch.setattr(regex_cache, "_loaded", None)
+    monkeypatch.setattr(regex_cache, "_added", {})
+    rules = load_rules(("generic", "vi-news", "en-news"))
+    sources = [(rule.patterns[0] if rule.match == "regex" else "|".join(map(re.escape, rule.patterns)),
+                re.IGNORECASE if rule.fold else 0) for rule in rules if rule.patterns]
+    sources += [("(?P<word>[^\\W\\d_]+)(?:\\s+(?P=word))+" + "|x" * 120, re.MULTILINE),
+                ("[\ud800-\udfff\u0300-\u036f]" + "|(?<=[à-ỹ])Đ" * 60, 0)]
+    sources = [(source, flags) for source, flags in sources if len(source) >= regex_cache.MIN_LENGTH]
+    assert len(sources) > 10
+    lines = ["Bình luận (3)", "Xem thêm: Hà Nội", "lượt xem 1.234", "Chia sẻ | In bài", "word word x",
+             "© 2024 Báo Nhân Dân", "Ngày 12 tháng 5 năm 2020", "TIN LIÊN QUAN", "àĐ ố", "\u0301x"]
+
+    def same(cached, expected):
+        assert (cached.pattern, cached.flags, cached.groups, cached.groupindex) == (
+            expected.pattern, expected.flags, expected.groups, expected.groupindex)
+        for line in lines:
+            found, wanted = cached.search(line), expected.search(line)
+            assert (found and (found.span(), found.groups())) == (wanted and (wanted.span(), wanted.groups()))
+
+    for source, flags in sources:
+        same(regex_cache.compile(source, flags), re.compile(source, flags))
+    regex_cache.save()
+    assert path.exists()
+    monkeypatch.setattr(regex_cache, "_loaded", None)
+    for source, flags in sources:
+        assert f"{int(flags)}\x00{source}" in regex_cache._entries()
+        same(regex_cache.compile(source, flags), re.compile(source, flags))
+    assert not regex_cache._added  # every one came from the file
+
+    path.write_text("{not json", encoding="utf-8")
+    monkeypatch.setattr(regex_cache, "_loaded", None)
+    source, flags = sources[0]
+    same(regex_cache.compile(source, flags), re.compile(source, flags))
+    with pytest.raises(re.error):
+        regex_cache.compile("(" * 300)

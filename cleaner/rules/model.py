@@ -10,6 +10,7 @@ import regex
 from dataclasses import dataclass, field, fields
 from pathlib import Path, PurePath
 
+from .. import regex_cache
 from .clues import first_words, line_key
 from .text import clean_edges, fold, looks_like_prose, normalize, strip_marks, trie_pattern
 
@@ -181,7 +182,7 @@ class _TrustedPattern:
 
     def _compiled(self) -> re.Pattern[str]:
         if self._pattern is None:
-            self._pattern = re.compile(self.pattern, self.flags)
+            self._pattern = regex_cache.compile(self.pattern, self.flags)
         return self._pattern
 
     def search(self, text: str, timeout: float | None = None):

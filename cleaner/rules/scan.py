@@ -19,6 +19,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
+from .. import regex_cache
 from ..regex_tree import class_item, sre_constants, sre_parse
 from .clues import (KeyLimits, _nullable, _parsed, anchored, composed_with, heads, line_key, pattern_clue, rule_keys,
                     tail_pattern, word_key)
@@ -115,7 +116,7 @@ class LineFinder:
                         words_longest = max(words_longest, longest)
                     if clue.chars or clue.last_chars:
                         tail = tail_pattern(source, rule.fold) if clue.last_chars else None
-                        checks.append((re.compile(source, re.IGNORECASE if rule.fold else 0), rule.fold, longest,
+                        checks.append((regex_cache.compile(source, re.IGNORECASE if rule.fold else 0), rule.fold, longest,
                                        sorted(clue.chars), _edge_scan(clue.last_chars, first=False),
                                        _Tail(tail, rule.fold) if tail else None))
                 elif _LINE_BOUND.search(source):
@@ -326,13 +327,13 @@ def _compile_starts(items: list[tuple[str, int]], flags: int, stretch: int = 1) 
         by_length.setdefault(longest * stretch, []).append(source)
     groups = [rf"(?=[^\n]{{0,{longest}}}\n)(?:" + "|".join(f"(?:{_within_line(source)})" for source in sources)
               + ")" for longest, sources in sorted(by_length.items())]
-    return re.compile("\n(?:" + "|".join(groups) + ")", flags | re.MULTILINE)
+    return regex_cache.compile("\n(?:" + "|".join(groups) + ")", flags | re.MULTILINE)
 
 
 def _compile_any(sources: list[str], flags: int) -> re.Pattern[str] | None:
     if not sources:
         return None
-    return re.compile("|".join(f"(?:{_within_line(source)})" for source in sources), flags | re.MULTILINE)
+    return regex_cache.compile("|".join(f"(?:{_within_line(source)})" for source in sources), flags | re.MULTILINE)
 
 
 def _scan(pattern: re.Pattern[str] | None, text: str, found: set[int], at_start: bool) -> None:
