@@ -198,6 +198,8 @@ def test_a_word_keeping_lost_letters_does_not_hide_damage_elsewhere():
     doc = Document(text="Nhóm ?Việt: m?t ng??i")
     restore_stage.run(doc, Config())
     assert doc.text == "Nhóm ?Việt: một người"
+    # the word around the "?" counts, not what it is written against
+    assert restore_stage.has_question_damage("ng??i/Việt")
 
 
 def test_restore_lossy_off():

@@ -15,7 +15,7 @@ STAGE = "repair"
 # A URL, an e-mail address or a query string (?a=b): its "?" is no damage.
 SKIP_RE = re.compile(r"\S*(?:://|www\.|@|\?\w+=)\S*")
 _INNER_QUESTION = re.compile(r"\?(?=[^\W\d_])")
-_TOKEN_REST = re.compile(r"\S*")
+_TOKEN_REST = re.compile(r"\S{0,300}")
 
 
 def has_inner_damage(text: str) -> bool:
@@ -28,20 +28,34 @@ def has_inner_damage(text: str) -> bool:
 def has_question_damage(text: str) -> bool:
     """A "?" inside or at the start of a word, outside URLs and addresses,
     in a word that could have gone through a codepage that lost letters."""
-    for match in _INNER_QUESTION.finditer(text):
-        before = text[max(0, match.start() - 300):match.start()]
+    position = 0
+    while (match := _INNER_QUESTION.search(text, position)) is not None:
+        start = match.start()
+        # The word around the "?" (letters and damage marks, at most 100
+        # on each side); its other "?" share its answer.
+        first = start
+        while first > max(0, start - 100) and (text[first - 1].isalpha() or text[first - 1] in "?\ufffd"):
+            first -= 1
+        end = _WORD_AFTER.match(text, start).end()
+        position = max(start + 1, end)
+        if _keeps_lost_letters(text[first:end]):
+            continue
+        before = text[max(0, start - 300):start]
         head = "" if not before or before[-1].isspace() else before.split()[-1]
-        token = head + _TOKEN_REST.match(text, match.start()).group()
-        if not SKIP_RE.fullmatch(token) and not _keeps_lost_letters(token):
+        if not SKIP_RE.fullmatch(head + _TOKEN_REST.match(text, start).group()):
             return True
+        position = start + 1  # (a URL: its other "?" are looked at too, as before)
     return False
 
 
-def _keeps_lost_letters(token: str) -> bool:
-    """Whether ``token`` holds a letter Windows-1252 cannot write ("?Việt"
+_WORD_AFTER = re.compile(r"(?:[^\W\d_]|[?\ufffd]){0,100}")
+
+
+def _keeps_lost_letters(word: str) -> bool:
+    """Whether ``word`` holds a letter Windows-1252 cannot write ("?Việt"
     in a classification): its "?" was not written by a conversion through
     cp1252, latin-1 or ASCII, which would have lost that letter too."""
-    return not token.isascii() and any(char.isalpha() and not _cp1252_writes(char) for char in token)
+    return not word.isascii() and any(char.isalpha() and not _cp1252_writes(char) for char in word)
 
 
 @lru_cache(maxsize=4096)
