@@ -97,6 +97,15 @@ def test_lookalike_d_with_stroke_is_read_as_d_and_kept():
     assert restored("Ban ch?p hành Ð?ng b? t?nh").text == "Ban chấp hành Ðảng bộ tỉnh"
 
 
+def test_a_spaced_lone_question_mark_inside_a_sentence_is_a_lost_word():
+    """"Tông ? Chiêu Lăng": a "?" with spaces on both sides and words after
+    it is most often a lost one-letter word ("ở"); a question that reads as
+    one keeps its mark."""
+    doc = restored("Ông cho an táng ???ng Thái Tông ? Chiêu L?ng. Sau ?ó, ông tuyên b?.")
+    assert doc.text == "Ông cho an táng Đường Thái Tông ở Chiêu Lăng. Sau đó, ông tuyên bố."
+    assert restored("T?i sao ? Vì tr?i m?a to quá.").text == "Tại sao ? Vì trời mưa to quá."
+
+
 def test_final_question_mark_is_kept_when_the_word_is_complete():
     doc = restored("Anh ?i ?âu? Tôi không bi?t.")
     assert doc.text == "Anh đi đâu? Tôi không biết."

@@ -170,6 +170,9 @@ def _analyze(line: str, model: NgramModel, codepage: str, style: str | None,
                     if codepage == "cp1252" and "\ufffd" in token and not broken_decode:
                         kept = _kept_letter_penalty(token, options)
                         evidence = kept if evidence is None else evidence + kept
+                    if token == "?" and _spaced_in_sentence(line, tokens, i):
+                        spaced = _spaced_question_penalty(options)
+                        evidence = spaced if evidence is None else evidence + spaced
                     if evidence is not None:
                         bonuses[i] = evidence
             elif token.endswith("?"):  # "what?": a word and a real question mark
@@ -267,6 +270,23 @@ _EVIDENCE_CACHE: dict = {}
 # whose intact à/ê/ô... show that it went through cp1252 (where only the
 # letters cp1252 lacks were lost); not impossible: a broken decode hits any
 KEPT_LETTER_PENALTY = -2.0
+
+
+# log10 weight of a question mark written apart from the word before it and
+# followed by more words ("Tông ? Chiêu Lăng"): Vietnamese, like English,
+# writes "?" against the word it ends, so a spaced one is most often a lost
+# one-letter word ("ở"); not impossible ("Tại sao ? Vì ...").
+SPACED_QUESTION_PENALTY = -1.0
+
+
+def _spaced_in_sentence(line: str, tokens: list, i: int) -> bool:
+    start, end = tokens[i].span()
+    return (0 < start and line[start - 1] == " " and end < len(line) and line[end] == " "
+            and i + 1 < len(tokens) and _wordish(tokens[i + 1].group()))
+
+
+def _spaced_question_penalty(options: list[Option]) -> np.ndarray:
+    return np.array([SPACED_QUESTION_PENALTY if ids == (END,) else 0.0 for _, ids in options])
 
 
 def _kept_letter_penalty(token: str, options: list[Option]) -> np.ndarray:
