@@ -22,7 +22,8 @@ import sys
 import tempfile
 
 try:  # Python 3.11+
-    from re import _compiler as _sre_compile, _parser as _sre_parse
+    from re import _compiler as _sre_compile
+    from re import _parser as _sre_parse
 except ImportError:  # pragma: no cover - Python 3.10
     import sre_compile as _sre_compile  # type: ignore[no-redef]
     import sre_parse as _sre_parse  # type: ignore[no-redef]
