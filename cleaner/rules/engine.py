@@ -97,9 +97,7 @@ def plan_removal(text: str, rules: tuple[Rule, ...] | list[Rule]) -> Plan:
         lines = text.split("\n")
         separators = ["\n"] * (len(lines) - 1)
         norms = normalize_joined(text)
-    # Whether the lines hold a combining mark: known from the text's code
-    # points (looked up by the stages before) when it is NFC and long.
-    marks = holds(COMBINING, text) if len(text) >= BY_TABLE_AFTER and is_nfc(text) else None
+    marks = _may_hold_marks(text)
     plan = Plan(lines, separators, norms=norms)
     prepared = _prepared(tuple(rules))
     line_rules, markers, blocks, block_index = (prepared.line_rules, prepared.markers, prepared.blocks,
@@ -187,6 +185,18 @@ def plan_removal(text: str, rules: tuple[Rule, ...] | list[Rule]) -> Plan:
                     i = end
             i += 1
     return plan
+
+
+def _may_hold_marks(text: str) -> bool | None:
+    """Whether the normalized lines of a long ``text`` may hold a combining
+    mark, from the text's code points (looked up by the stages before):
+    not when the text has none and is NFC (NFC of another text may make
+    one); None for a short text (the scans look for themselves)."""
+    if len(text) < BY_TABLE_AFTER:
+        return None
+    if holds(COMBINING, text):
+        return True  # (an NFD text: the NFC check is not asked twice)
+    return False if is_nfc(text) else None
 
 
 def _note_words(views, word_lines: set[int]) -> None:
