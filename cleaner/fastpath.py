@@ -503,8 +503,11 @@ def _spans_by_starts(text: str) -> list[tuple[int, int]] | None:
     for bit, pattern in enumerate(_prefilters()):
         end = 0
         groups = _branch_groups(pattern.pattern) if pattern.pattern in _BRANCHES else None
+        mine = positions[(marks[positions] >> bit) & 1 == 1]
+        if groups is not None:
+            mine = _may_match_at(pattern.pattern, codes, mine)
         # As finditer: the leftmost match at or after the previous one's end.
-        for position in positions[(marks[positions] >> bit) & 1 == 1].tolist():
+        for position in mine.tolist():
             if position < end:
                 continue
             if groups is not None:  # only the branches that may follow this character
@@ -518,6 +521,101 @@ def _spans_by_starts(text: str) -> list[tuple[int, int]] | None:
                 spans.append(found.span())
                 end = found.end()
     return spans
+
+
+def _may_match_at(source: str, codes, positions):
+    """The ``positions`` (of characters the anchored pattern ``source``
+    starts with) where the characters just before and after may be what
+    some branch that follows that character names there (its look-behind,
+    its next element), found for all positions at once by table lookups:
+    "Đ" stands thousands of times in Vietnamese text, and its branch wants
+    a mojibake letter before it. A subset of the positions, never one
+    where the pattern matches."""
+    import numpy
+
+    if not len(positions):
+        return positions
+    firsts = codes[positions].astype(numpy.uint32)
+    last = len(codes) - 1
+    keep = numpy.ones(len(positions), dtype=bool)
+    for offset, (free, pairs) in zip((-1, 1), _neighbour_pairs(source)):
+        near = positions + offset
+        inside = (near >= 0) & (near <= last)
+        pair = (firsts << 16) | codes[numpy.clip(near, 0, last)]
+        found = pairs[numpy.minimum(numpy.searchsorted(pairs, pair), len(pairs) - 1)] == pair
+        keep &= free[firsts] | (inside & found)
+    return positions[keep]
+
+
+@lru_cache(maxsize=8)
+def _neighbour_pairs(source: str):
+    """For the characters before (then after) the first one: a table of the
+    first characters whose branches do not all name it (any passes), and
+    the sorted pairs (first << 16 | neighbour) the others allow."""
+    import numpy
+
+    sides = []
+    for offset in (-1, 1):
+        free = numpy.ones(0x10000, dtype=bool)
+        pairs: set[int] = set()
+        for char, branches in _branch_groups(source).items():
+            allowed: set[int] = set()
+            for branch in branches:
+                named = _neighbours(source, branch).get(offset)
+                if named is None:
+                    break
+                allowed |= named
+            else:
+                free[ord(char)] = False
+                pairs.update((ord(char) << 16) | code for code in allowed)
+        sides.append((free, numpy.array(sorted(pairs) or [0xFFFFFFFF], dtype=numpy.uint32)))
+    return sides
+
+
+@lru_cache(maxsize=1024)
+def _neighbours(source: str, branch: int) -> dict[int, frozenset[int]]:
+    """What branch ``branch`` of the anchored pattern names around the
+    character it follows, one character at a time: offset from it -> the
+    code points (as code_points gives them: U+FFFF for any beyond the BMP,
+    which is always allowed) taken there; from its look-behind and its
+    next element."""
+    rest = _BRANCHES[source][branch][0]
+    try:
+        tree = list(sre_parse.parse(rest))
+    except (re.error, RecursionError):
+        return {}
+    found: dict[int, frozenset[int]] = {}
+    if tree and tree[0][0] is sre_constants.ASSERT and tree[0][1][0] == -1:
+        behind = list(tree[0][1][1])
+        # The look-behind's last element is the first character itself.
+        for k, element in enumerate(behind):
+            codes = _single_codes(element)
+            if codes is not None:
+                found[k - len(behind) + 1] = codes
+        tree = tree[1:]
+        if any(_single_codes(element) is None for element in behind):
+            return {}  # not one character an element: offsets unknown
+    if tree:
+        codes = _single_codes(tree[0])
+        if codes is not None:
+            found[1] = codes
+    return found
+
+
+def _single_codes(element) -> frozenset[int] | None:
+    """The code points a parsed element of one character of a listed class
+    takes (U+FFFF too); None for anything else."""
+    op, value = element
+    if op is sre_constants.LITERAL:
+        items = [element]
+    elif op is sre_constants.IN:
+        items = value
+    else:
+        return None
+    chars, unknown = _item_chars(items)
+    if unknown:
+        return None
+    return frozenset(min(ord(char), _BEYOND_BMP) for char in chars) | {_BEYOND_BMP}
 
 
 @lru_cache(maxsize=1)

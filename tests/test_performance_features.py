@@ -683,12 +683,12 @@ def test_pre_check_by_first_characters_finds_what_the_regex_scan_finds(monkeypat
 
     pieces = ["Đ", "Đà Nẵng ", "Â", "Ã©", "â€™", "Ã ", "“", "”", "°C", "²", "Ð", "ÐŸ", "Ã‚Â", "¤", "¬",
               "\u0085", "\x1b[1m", "ö", "Ý", "├─", "Mã xác nhận", "Lấy lại", " ", "\n", "\n", "abc", "ê", "😀",
-              "\uffff", "\ufffd"]
+              "\uffff", "\ufffd", "à", "ă", "đ", "Ă", "Ø", "Â€", "В", "\u2018"]
     rng = random.Random(7)
     monkeypatch.setattr(fastpath, "BY_STARTS_AFTER", 0)
     monkeypatch.setattr(fastpath, "IMPORT_NUMPY_AFTER", 0)
     monkeypatch.setattr(fastpath, "CUT_AFTER", 3)  # the cut-down patterns are used too
-    for _ in range(300):
+    for _ in range(600):
         text = "".join(rng.choice(pieces) for _ in range(rng.randrange(1, 120)))
         spans = fastpath._spans_by_starts(text)
         assert spans is not None
