@@ -143,18 +143,17 @@ class KeyLimits:
         self.first_chars: set[str] = set()
 
     def add(self, keys: Keys, longest: int) -> None:
-        for key in keys.exact:
-            self._raise(self._exact, key, longest)
+        # (Thousands of keys a rule: dictionary updates, not a call per key.)
+        _raise(self._exact, keys.exact, longest)
+        by_length: dict[int, list[str]] = {}
         for prefix in keys.prefixes:
-            self._raise(self._prefixes.setdefault(len(prefix), {}), prefix, longest)
-        for key in keys.exact | keys.prefixes:
-            first, space, _rest = key.partition(" ")
-            self._raise(self._firsts if space else self._open, first, longest)
+            by_length.setdefault(len(prefix), []).append(prefix)
+        for length, prefixes in by_length.items():
+            _raise(self._prefixes.setdefault(length, {}), prefixes, longest)
+        firsts = {key.partition(" ")[0] for key in keys.exact | keys.prefixes if " " in key}
+        _raise(self._firsts, firsts, longest)
+        _raise(self._open, {key for key in keys.exact | keys.prefixes if " " not in key}, longest)
         self.first_chars |= keys.first_chars
-
-    @staticmethod
-    def _raise(table: dict[str, int], key: str, longest: int) -> None:
-        table[key] = max(table.get(key, 0), longest)
 
     def limit(self, key: str) -> int:
         found = self._exact.get(key, 0)
@@ -168,6 +167,11 @@ class KeyLimits:
             if word.startswith(prefix):
                 found = max(found, longest)
         return found
+
+
+def _raise(table: dict[str, int], keys, longest: int) -> None:
+    """Each of ``keys`` in ``table`` at ``longest`` at least."""
+    table.update({key: longest for key in keys if table.get(key, 0) < longest})
 
 
 def may_hide(char: str, chars) -> bool:
