@@ -70,6 +70,26 @@ def _clean_batch(batch: list[Source], config: Config, mode, cache) -> list:
     return results
 
 
+TAIL_SPLIT = 4  # the last batches go out in this many pieces each
+
+
+def _finer_tail(parts: list, workers: int) -> list:
+    """``parts`` with each of its last ``workers`` batches cut in smaller
+    ones: at the end of a run a worker that is done waits for the others'
+    last batch, so the last batches should be short."""
+    if workers <= 1:
+        return parts
+    cut = max(len(parts) - workers, 0)
+    tail: list = []
+    for part in parts[cut:]:
+        if isinstance(part, Source) or len(part) < 2:
+            tail.append(part)
+            continue
+        step = -(-len(part) // TAIL_SPLIT)
+        tail.extend(part[i:i + step] for i in range(0, len(part), step))
+    return parts[:cut] + tail
+
+
 def _is_big_jsonl(source: Source, config: Config) -> bool:
     try:
         return config.jsonl and os.path.getsize(source.path) > BATCH_BYTES
@@ -152,7 +172,7 @@ def run_ordered(sources: list[Source], config: Config, mode, cache, stop=None) -
     from .runner import clean_source
 
     workers = worker_count(config)
-    parts = list(units(sources, config))
+    parts = _finer_tail(list(units(sources, config)), workers)
     single = len(parts) <= 1 and not any(isinstance(p, Source) for p in parts)
     if workers <= 1 or single or any(s.path == STDIN for s in sources) or mode.stdout:
         if len(sources) > 1:

@@ -590,6 +590,23 @@ def test_rules_are_built_before_workers_fork_for_the_files_at_hand(tmp_path, mon
     assert finder_for(rules)._compiled
 
 
+def test_the_last_batches_go_out_in_smaller_pieces():
+    """At the end of a run a worker waits for the others' last batch: the
+    last batches are cut smaller, the files and their order unchanged."""
+    from cleaner import parallel
+    from cleaner.files import Source
+
+    sources = [Source(f"/nowhere/{n}.txt", f"{n}.txt") for n in range(100)]
+    parts = list(parallel.batches(sources))
+    finer = parallel._finer_tail(parts, 2)
+    assert [s for part in finer for s in part] == sources
+    assert finer[:len(parts) - 2] == parts[:-2]
+    assert len(finer) == len(parts) - 2 + 2 * parallel.TAIL_SPLIT
+    assert parallel._finer_tail(parts, 1) == parts
+    big = Source("/nowhere/big.jsonl", "big.jsonl")
+    assert parallel._finer_tail([parts[0], big], 2)[-1] is big  # a big JSONL file stays whole
+
+
 def test_a_big_run_in_one_process_is_warmed_too(tmp_path, monkeypatch):
     """Without workers, a big run still builds the rules' scans and the
     pre-check first, instead of cleaning its first files the slow way meant
