@@ -20,7 +20,9 @@ _SPACE_RUN = re.compile("   *")  # " {2,}" written so that the engine searches f
 # required-field marks, a trailing "(12)" count. Stripped before comparing.
 DECORATION = "•·●○◦▪■□►▶»›>«‹<|↑↓←→\\-–—*+#=~:/\\\\"  # inside a [class]
 _EDGE_LEFT = re.compile(rf"^(?:[\s{DECORATION}]|\[|\])+")
-_EDGE_RIGHT = re.compile(rf"(?:[\s{DECORATION}.]|\(\s*\*?\s*\)|\(\s*\d[\d.,]*\s*\)|\[|\])+$")
+# A count in brackets ("Bình luận (12)", "(1.523)") is decoration, a year
+# is not: "Trở lại (2008)" is a title in a list (thousands take a "." or ",").
+_EDGE_RIGHT = re.compile(rf"(?:[\s{DECORATION}.]|\(\s*\*?\s*\)|\(\s*(?!(?:1\d|20)\d\d\s*\))\d[\d.,]*\s*\)|\[|\])+$")
 # The characters but spaces a line with decoration starts or ends with.
 _EDGE_LEFT_FIRST = frozenset(c for c in DECORATION + "[]" if _EDGE_LEFT.match(c))
 _EDGE_RIGHT_LAST = frozenset(c for c in DECORATION + ".[])" if _EDGE_RIGHT.match(c)) | {")"}
