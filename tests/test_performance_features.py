@@ -819,3 +819,20 @@ def test_regex_cache_gives_the_patterns_re_compile_gives(tmp_path, monkeypatch):
     same(regex_cache.compile(source, flags), re.compile(source, flags))
     with pytest.raises(re.error):
         regex_cache.compile("(" * 300)
+
+
+def test_line_heads_regex_reads_the_first_two_words_as_the_plain_definition():
+    """The heads scan's regex is written for speed (runs of non-word
+    characters between lone numbers); it finds what the plain definition
+    does: skip non-word characters and lone numbers, take a word, twice."""
+    import re
+
+    from cleaner.rules.clues import HEAD
+
+    plain = re.compile(r"\n(?:[^\w\n]|\d+(?!\w))*(\w*)(?:[^\w\n]|\d+(?!\w))*(\w*)")
+    pieces = ["a", "bc", "1", "23", " ", "\n", "-", "_", "é", "\u0301", ".", "(", "4a", "x9", "\t", "·", "Đ", "٣",
+              "tháng", "12 tháng 5"]
+    rng = random.Random(5)
+    for _ in range(20000):
+        text = "\n" + "".join(rng.choice(pieces) for _ in range(rng.randrange(0, 16))) + "\n"
+        assert HEAD.findall(text, 0, len(text) - 1) == plain.findall(text, 0, len(text) - 1), repr(text)
