@@ -25,7 +25,6 @@ import json
 import lzma
 import os
 import random
-import resource
 import shutil
 import subprocess
 import sys
