@@ -114,7 +114,7 @@ def plan_removal(text: str, rules: tuple[Rule, ...] | list[Rule]) -> Plan:
         whole = segmented = set(range(len(norms)))
     else:
         whole, segmented = found_lines
-    views = {i: Line(norms[i]) for i in sorted(whole | segmented)
+    views = {i: Line(norms[i]) for i in sorted(whole)
              if 0 <= i < len(norms) and norms[i] and len(norms[i]) <= longest}
     if found_lines is not None:
         _note_words(views.items(), finder.word_lines)
@@ -136,8 +136,11 @@ def plan_removal(text: str, rules: tuple[Rule, ...] | list[Rule]) -> Plan:
             found = block_index.all(view, protect=True)
             if found:
                 starts[i] = found
-    rows = [(i, views[i]) for i in sorted(segmented) if i in views and i not in hits]
-    hits.update(_segment_hits(rows, line_rules, finder, marks))
+    # (Rows of parts are many in some texts, "1502 – Người Bồ Đào Nha…": a
+    # view of the line is made only for the few whose parts rules may match.)
+    rows = [(i, norms[i]) for i in sorted(segmented)
+            if 0 <= i < len(norms) and norms[i] and len(norms[i]) <= longest and i not in hits]
+    hits.update(_segment_hits(rows, line_rules, finder, marks, views))
     if not hits and not marker_at and not starts:
         return plan
     # 2. The main body: strong paragraphs no rule claims. Tail markers need
@@ -341,29 +344,30 @@ def row_pieces(norm: str) -> list[str]:
     return _SEGMENT_SPLIT.split(norm)
 
 
-def _segment_hits(rows: list[tuple[int, Line]], rules: RuleIndex, finder,
-                  marks: bool | None = None) -> dict[int, tuple[Rule, ...]]:
-    """For short lines that are not prose, split into parts ("Lượt xem: 12 |
-    In bài"): one rule per part when every part is matched by some rule.
-    The parts of all rows are scanned together first (cleaner.rules.scan).
-    ``marks``: whether the rows hold a combining mark, when known."""
-    split: list[tuple[int, Line, list[str]]] = []
-    for i, line in rows:
-        if len(line.norm) <= SEGMENTED_MAX:
-            pieces = row_pieces(line.norm)
+def _segment_hits(rows: list[tuple[int, str]], rules: RuleIndex, finder,
+                  marks: bool | None = None, views: dict[int, Line] | None = None) -> dict[int, tuple[Rule, ...]]:
+    """For short lines (index, normalized) that are not prose, split into
+    parts ("Lượt xem: 12 | In bài"): one rule per part when every part is
+    matched by some rule. The parts of all rows are scanned together first
+    (cleaner.rules.scan). ``marks``: whether the rows hold a combining
+    mark, when known; ``views``: the lines' views made already."""
+    split: list[tuple[int, str, list[str]]] = []
+    for i, norm in rows:
+        if len(norm) <= SEGMENTED_MAX:
+            pieces = row_pieces(norm)
             parts = [part for part in pieces if part.strip()] if len(pieces) > 1 else None
             if parts:
-                split.append((i, line, parts))
+                split.append((i, norm, parts))
     if not split:
         return {}
     # The last part first, all of them in one scan: in most rows of text
     # ("1502 – Người Bồ Đào Nha...") it is a sentence no rule matches.
-    found = finder.lines(normalize_lines([parts[-1] for _i, _line, parts in split]), marks)
+    found = finder.lines(normalize_lines([parts[-1] for _i, _norm, parts in split]), marks)
     if found is not None:
         split = [row for index, row in enumerate(split) if index in found[0]]
         if not split:
             return {}
-    norms = normalize_lines([part for _i, _line, parts in split for part in parts])
+    norms = normalize_lines([part for _i, _norm, parts in split for part in parts])
     found = finder.lines(norms, marks)
     maybe = set(range(len(norms))) if found is None else found[0]
     views = {k: Line(norm) for k, norm in enumerate(norms) if k in maybe and norm}
@@ -371,10 +375,13 @@ def _segment_hits(rows: list[tuple[int, Line]], rules: RuleIndex, finder,
         _note_words(views.items(), finder.word_lines)
     result: dict[int, tuple[Rule, ...]] = {}
     start = 0
-    for i, line, parts in split:
+    for i, norm, parts in split:
         indexes = range(start, start + len(parts))
         start += len(parts)
-        if not all(k in maybe for k in indexes) or line.prose:
+        if not all(k in maybe for k in indexes):
+            continue
+        line = views.get(i) if views else None
+        if (line if line is not None else Line(norm)).prose:
             continue
         matched: list[Rule] = []
         for k in indexes:
