@@ -529,8 +529,8 @@ def _may_match_at(source: str, codes, positions):
     some branch that follows that character names there (its look-behind,
     its next element), found for all positions at once by table lookups:
     "Đ" stands thousands of times in Vietnamese text, and its branch wants
-    a mojibake letter before it. A subset of the positions, never one
-    where the pattern matches."""
+    a mojibake letter before it. Only positions where the pattern cannot
+    match are dropped."""
     import numpy
 
     if not len(positions):
