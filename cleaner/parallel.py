@@ -172,7 +172,7 @@ def run_ordered(sources: list[Source], config: Config, mode, cache, stop=None) -
     from .runner import clean_source
 
     workers = worker_count(config)
-    parts = _finer_tail(list(units(sources, config)), workers)
+    parts = list(units(sources, config))
     single = len(parts) <= 1 and not any(isinstance(p, Source) for p in parts)
     if workers <= 1 or single or any(s.path == STDIN for s in sources) or mode.stdout:
         if len(sources) > 1:
@@ -182,6 +182,7 @@ def run_ordered(sources: list[Source], config: Config, mode, cache, stop=None) -
                 return
             yield clean_source(source, config, mode, cache)
         return
+    parts = _finer_tail(parts, workers)  # (a run of one batch stays in this process)
     from concurrent.futures import ProcessPoolExecutor
 
     # Import the pipeline here, once, so that forked workers inherit it

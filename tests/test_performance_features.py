@@ -607,6 +607,22 @@ def test_the_last_batches_go_out_in_smaller_pieces():
     assert parallel._finer_tail([parts[0], big], 2)[-1] is big  # a big JSONL file stays whole
 
 
+def test_a_run_of_one_batch_starts_no_worker_processes(tmp_path, monkeypatch):
+    """A few files (one batch) are cleaned in this process even with
+    workers: starting a pool costs more than they do (a pre-commit hook
+    passes a handful of files)."""
+    import concurrent.futures
+
+    folder = _tree(tmp_path, count=6)
+
+    def no_pool(*args, **kwargs):
+        raise AssertionError("a process pool was started for one batch")
+
+    monkeypatch.setattr(concurrent.futures, "ProcessPoolExecutor", no_pool)
+    results = _run(folder, FAST.replace(workers=2, cache=False), Mode(output_dir=tmp_path / "out"))
+    assert [r.status for r in results] == ["unchanged", "changed"] * 3
+
+
 def test_a_big_run_in_one_process_is_warmed_too(tmp_path, monkeypatch):
     """Without workers, a big run still builds the rules' scans and the
     pre-check first, instead of cleaning its first files the slow way meant
