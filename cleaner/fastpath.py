@@ -477,12 +477,12 @@ BY_STARTS_AFTER = 65536
 
 
 def warm_precheck() -> None:
-    """Build the pre-check's patterns, its start table and branch groups
-    now (a big run: before worker processes fork)."""
+    """Build the pre-check's patterns, its start table, branch groups and
+    neighbour tables now (a big run: before worker processes fork)."""
     _start_table(_prefilters())
     for pattern in _prefilters():
         if pattern.pattern in _BRANCHES:
-            _branch_groups(pattern.pattern)
+            _neighbour_pairs(pattern.pattern)  # (its branch groups too)
 
 
 def _spans_by_starts(text: str) -> list[tuple[int, int]] | None:
@@ -586,15 +586,12 @@ def _neighbours(source: str, branch: int) -> dict[int, frozenset[int]]:
         return {}
     found: dict[int, frozenset[int]] = {}
     if tree and tree[0][0] is sre_constants.ASSERT and tree[0][1][0] == -1:
-        behind = list(tree[0][1][1])
-        # The look-behind's last element is the first character itself.
-        for k, element in enumerate(behind):
-            codes = _single_codes(element)
-            if codes is not None:
-                found[k - len(behind) + 1] = codes
-        tree = tree[1:]
-        if any(_single_codes(element) is None for element in behind):
+        behind = [_single_codes(element) for element in tree[0][1][1]]
+        if None in behind:
             return {}  # not one character an element: offsets unknown
+        # The look-behind's last element is the first character itself.
+        found = {k - len(behind) + 1: codes for k, codes in enumerate(behind)}
+        tree = tree[1:]
     if tree:
         codes = _single_codes(tree[0])
         if codes is not None:

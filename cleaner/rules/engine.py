@@ -378,10 +378,7 @@ def _segment_hits(rows: list[tuple[int, str]], rules: RuleIndex, finder,
     for i, norm, parts in split:
         indexes = range(start, start + len(parts))
         start += len(parts)
-        if not all(k in maybe for k in indexes):
-            continue
-        line = views.get(i) if views else None
-        if (line if line is not None else Line(norm)).prose:
+        if not all(k in maybe for k in indexes) or ((views or {}).get(i) or Line(norm)).prose:
             continue
         matched: list[Rule] = []
         for k in indexes:
