@@ -51,6 +51,29 @@ def test_a_few_bad_bytes_are_repaired_locally():
     assert VI.strip() in doc.text
 
 
+@pytest.mark.parametrize("data, expected", [
+    # a cp1252 "…" or curly quotes pasted into a short UTF-8 line
+    ("Giá vàng hôm nay tăng mạnh".encode() + b"\x85\n", "Giá vàng hôm nay tăng mạnh…\n"),
+    (b"\x93" + "Chúng tôi đồng ý".encode() + b"\x94" + ", ông Nam nói.\n".encode(),
+     "“Chúng tôi đồng ý”, ông Nam nói.\n"),
+    ("Tôi thích ".encode() + b"caf\xe9" + " sữa đá lắm.\n".encode(), "Tôi thích café sữa đá lắm.\n"),
+])
+def test_one_stray_byte_in_a_short_utf8_text_is_repaired_locally(data, expected):
+    doc = cleaner.clean_bytes(data)
+    assert doc.method == "utf-8 with repairs"
+    assert doc.text == expected
+
+
+def test_legacy_vietnamese_with_a_chance_utf8_sequence_stays_legacy():
+    from cleaner.legacy.codec import encode
+
+    # (the VISCII bytes of this line hold a valid UTF-8 sequence by chance)
+    for encoding in ("tcvn3", "vni", "viscii"):
+        text = "Người dân ở Hà Nội đang gặp khó khăn vì mưa lớn.\n"
+        doc = cleaner.clean_bytes(encode(text, encoding))
+        assert doc.text == text, encoding
+
+
 def test_cp1252_text_goes_to_chardet():
     doc = cleaner.clean_bytes(FR.encode("cp1252"))
     assert doc.text == FR

@@ -116,8 +116,17 @@ def _decode_bad_utf8(data: bytes, config: Config, doc: Document) -> str | None:
     bad_runs = list(re.finditer("[\udc80-\udcff]+", text))
     multibyte = sum(1 for ch in text if "\u0080" <= ch and not "\udc80" <= ch <= "\udcff")
     bad_spots = sum(len(_split_bad_run(m.group(0))) for m in bad_runs)
-    if multibyte == 0 or bad_spots > config.max_bad_utf8_share * multibyte:
+    if multibyte == 0:
         return None
+    if bad_spots > config.max_bad_utf8_share * multibyte:
+        # Short UTF-8 text with a cp1252 quote or "…" pasted in has only a
+        # handful of valid characters per bad spot. Bytes of another
+        # encoding form a valid two-byte sequence now and then by chance,
+        # a three-byte one (U+0800 and up: "ạ", "ồ") hardly ever: those
+        # count three times. Legacy Vietnamese still reads as such.
+        strong = sum(1 for ch in text if "\u0800" <= ch and not "\udc80" <= ch <= "\udcff")
+        if multibyte + 2 * strong < 2 * bad_spots or _detect_legacy(data) is not None:
+            return None
     pieces = []
     last = 0
     line, position = 1, 0
