@@ -91,6 +91,14 @@ def test_english_documents_are_not_restored():
     assert restored("Mã xác nhận: L?y l?i m� b?o m?t").text == "Mã xác nhận: Lấy lại mã bảo mật"
 
 
+def test_vietnamese_words_spelled_like_english_ones_do_not_make_a_text_english():
+    """"do", "to", "in", "a" are Vietnamese too: beside words such as
+    "khó" or "nhà" they do not make a damaged text read as English."""
+    text = ("Do tr?i m?a to n\ufffdn đường ng?p, xe c? đi lại khó khăn. Anh Nam ch? nhà to ở phố Huế "
+            "cho biết nước lên rất nhanh, do cống bị tắc.")
+    assert restored(text).text.startswith("Do trời mưa to nên đường ngập, xe cộ đi lại khó khăn.")
+
+
 def test_lookalike_d_with_stroke_is_read_as_d_and_kept():
     """Some sites write "Đ" as U+00D0 "Ð" (cp1252 keeps it): "Ð?ng" is
     "Ðảng", whose "Ð" the normalize stage turns into "Đ" later."""

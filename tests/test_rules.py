@@ -663,3 +663,20 @@ def test_rule_hash_is_cached_but_not_pickled():
     assert hash(rule) == hash(rule) and "_hash" in rule.__dict__
     copy = pickle.loads(pickle.dumps(rule))
     assert copy == rule and "_hash" not in copy.__dict__ and hash(copy) == hash(rule)
+
+
+def test_a_footer_exposed_by_a_tail_marker_goes_in_the_same_run():
+    """A tail marker takes the paragraphs after it; the footer line above
+    it is then past the body's end and goes too, in the same run: cleaning
+    the output again removes nothing more (the report numbers lines as in
+    the input)."""
+    first = "Ông Nguyễn Văn A cho biết, huyện đã hỗ trợ hơn một nghìn hộ nghèo trong năm qua."
+    body = "Hôm nay, người dân thành phố đã đổ ra đường để đón mừng năm mới, không khí rất vui tươi."
+    last = "Theo ghi nhận của phóng viên, các tuyến phố trung tâm đều đông nghịt người."
+    text = "\n".join([first, body, body, first, first, body, last, "©2023 Báo Mẫu", "Các tin cùng chuyên mục",
+                      "- Giá vàng hôm nay tăng mạnh", body, "Tin liên quan:"]) + "\n"
+    doc = cleaner.clean_text(text)
+    assert doc.text.endswith(last + "\n") and not doc.warnings
+    assert cleaner.clean_text(doc.text).text == doc.text
+    footer = [c for c in doc.changes if c.stage == "chrome" and c.before == "©2023 Báo Mẫu"]
+    assert footer and footer[0].line == 8

@@ -428,7 +428,9 @@ def _reads_as_english(text: str) -> bool:
     such as "a" and "i": words holding a damage mark are left out)."""
     words = [word.strip(_WORD_EDGES).lower() for word in text[:5000].split()
              if "?" not in word and "\ufffd" not in word]
-    words = [word for word in words if word.isascii() and word.isalpha()]
+    # Every undamaged word counts, not only ASCII ones: "do", "to" and "in"
+    # are Vietnamese too, and beside "khó" or "nhà" they are no English.
+    words = [word for word in words if word.isalpha()]
     return len(words) >= 8 and sum(word in EN_FUNCTION_WORDS for word in words) >= 0.2 * len(words)
 
 

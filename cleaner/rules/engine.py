@@ -63,10 +63,7 @@ def remove_chrome(doc: Document, config: Config) -> None:
 
 
 def apply_plan(doc: Document, plan: Plan) -> None:
-    ends = plan.separators + [""]
-    kept = "".join(line + ends[i] for i, line in enumerate(plan.lines) if i not in plan.removed)
-    if len(plan.lines) - 1 in plan.removed:  # the last line went: drop the line end before it
-        kept = re.sub(r"(\r\n|\r|\n)$", "", kept)
+    kept = _kept_text(plan)
     for start, end, rules in _runs(plan.removed):
         rule = rules[0]
         others = [r.id for r in rules[1:]]
@@ -74,6 +71,14 @@ def apply_plan(doc: Document, plan: Plan) -> None:
         doc.record(STAGE, "chrome", start + 1, "\n".join(plan.lines[start:end + 1]), "", reason,
                    rule=rule.id, end_line=end + 1 if end > start else None)
     doc.text = kept
+
+
+def _kept_text(plan: Plan) -> str:
+    ends = plan.separators + [""]
+    kept = "".join(line + ends[i] for i, line in enumerate(plan.lines) if i not in plan.removed)
+    if len(plan.lines) - 1 in plan.removed:  # the last line went: drop the line end before it
+        kept = re.sub(r"(\r\n|\r|\n)$", "", kept)
+    return kept
 
 
 def _runs(removed: dict[int, tuple[Rule, ...]]):
@@ -88,7 +93,29 @@ def _runs(removed: dict[int, tuple[Rule, ...]]):
         yield run[0], run[-1], removed[run[0]]
 
 
+MAX_ROUNDS = 4  # plans made over what the previous ones left
+
+
 def plan_removal(text: str, rules: tuple[Rule, ...] | list[Rule]) -> Plan:
+    """The lines ``rules`` remove from ``text``. What one round removes can
+    expose more: a tail marker takes the last paragraphs, and the footer
+    line above them ("©2023 Báo Mẫu") is now past the body's end. Rounds
+    over the text left go on until one removes nothing (at most
+    :data:`MAX_ROUNDS`), so that cleaning the output again removes nothing
+    more. Lines are numbered as in ``text``."""
+    plan = _plan_once(text, rules)
+    current, origin = plan, range(len(plan.lines))
+    for _ in range(MAX_ROUNDS - 1):
+        if not current.removed:
+            break
+        origin = [origin[i] for i in range(len(current.lines)) if i not in current.removed]
+        current = _plan_once(_kept_text(current), rules)
+        for i, found in current.removed.items():
+            plan.removed[origin[i]] = found
+    return plan
+
+
+def _plan_once(text: str, rules: tuple[Rule, ...] | list[Rule]) -> Plan:
     if "\r" in text:
         parts = _LINE_END.split(text)
         lines, separators = parts[0::2], parts[1::2]
