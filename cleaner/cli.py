@@ -21,7 +21,7 @@ from .errors import CleanerError
 from .files import STDIN, Source, iter_sources, read_bytes, SourceError
 from .interrupt import EXIT_INTERRUPTED, finish_current_on_sigint
 from .report import COLOR_CHOICES, Reporter, ReportPathError, console_options, open_report
-from .runner import CleanRun, Mode, input_globs
+from .runner import CleanRun, Mode, OutputCollisionError, input_globs
 
 EXIT_OK, EXIT_CHANGES, EXIT_ERROR = 0, 1, 2
 
@@ -285,7 +285,10 @@ def clean(
 
     # Files the cache knows are clean by their stat are found first; the
     # rules are loaded (and checked) only if something is left to clean.
-    run = CleanRun(sources, config, mode)
+    try:
+        run = CleanRun(sources, config, mode)
+    except OutputCollisionError as exc:
+        raise _fail(str(exc)) from None
     try:
         _run_clean(run, config, console, errors, color=color, quiet=quiet, verbose=verbose,
                    check=check, diff=diff, in_place=in_place, report_file=report_file)

@@ -253,6 +253,34 @@ def input_globs(config: Config) -> tuple[str, ...]:
     return config.include
 
 
+class OutputCollisionError(CleanerError):
+    """Two inputs would be written to the same path in the output folder."""
+
+
+def output_collision(sources: list[Source], output_dir: Path) -> str | None:
+    """A message naming the first two inputs that ``-o output_dir`` would
+    write to the same path (the later would silently replace the earlier),
+    or None. Outputs keep their input's name, so a compressed or JSONL
+    input counts by that name too. One file reached twice (named twice, or
+    through a link) is not a collision: both writes hold the same bytes."""
+    output = os.fspath(output_dir)
+    first: dict[str, Source] = {}
+    for source in sources:
+        if source.path == STDIN:
+            continue  # stdin's output goes to stdout
+        earlier = first.setdefault(os.path.join(output, source.relative), source)
+        if earlier is not source and not _same_file(earlier.path, source.path):
+            return f"{earlier.path} and {source.path} would both be written to {output_dir / source.relative}"
+    return None
+
+
+def _same_file(one: str, other: str) -> bool:
+    try:
+        return os.path.samefile(one, other)
+    except OSError:
+        return False
+
+
 def clean_sources(sources: Iterable[Source], config: Config, mode: Mode, stop=None) -> Iterator[FileResult]:
     """Clean every source, in worker processes when ``config.workers``
     allows, and yield the results in input order. Files known to be clean
@@ -275,6 +303,11 @@ class CleanRun:
     def __init__(self, sources: Iterable[Source], config: Config, mode: Mode):
         self.sources = list(sources)
         self.config, self.mode = config, mode
+        if mode.write and mode.output_dir is not None:
+            # before the cache is opened or anything is written
+            collision = output_collision(self.sources, mode.output_dir)
+            if collision is not None:
+                raise OutputCollisionError(collision)
         self.cache = open_cache(config) if any(s.path != STDIN for s in self.sources) else None
         try:
             # per source: its size (known clean), its recorded result, or None

@@ -1,0 +1,117 @@
+"""Writing to an output folder (-o): what goes where, with which mode."""
+
+from __future__ import annotations
+
+import gzip
+import subprocess
+import sys
+
+import pytest
+from typer.testing import CliRunner
+
+from cleaner.cli import app
+from cleaner.config import Config
+from cleaner.files import Source
+from cleaner.runner import Mode, OutputCollisionError, clean_sources
+from conftest import ROOT
+
+runner = CliRunner()
+FIRST = "first\u00a0file\n".encode()
+SECOND = "second\u00a0file\n".encode()
+
+
+def invoke(*args):
+    return runner.invoke(app, ["clean", *map(str, args)])
+
+
+def write(path, data: bytes):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+    return path
+
+
+def _run(*args):
+    return subprocess.run([sys.executable, "-m", "cleaner", "clean", *map(str, args)],
+                          capture_output=True, cwd=ROOT, timeout=120)
+
+
+# --- two inputs, one output path -----------------------------------------------
+
+
+def test_two_folders_with_the_same_name_inside_are_refused_before_writing(tmp_path):
+    a = write(tmp_path / "col" / "a" / "x.txt", FIRST)
+    b = write(tmp_path / "col" / "b" / "x.txt", SECOND)
+    result = invoke(a.parent, b.parent, "-o", tmp_path / "out", "--report", tmp_path / "col.json")
+    assert result.exit_code == 2
+    assert result.stderr.strip().splitlines() == [
+        f"cleaner: error: {a} and {b} would both be written to {tmp_path / 'out' / 'x.txt'}"]
+    assert not (tmp_path / "out").exists()
+    assert not (tmp_path / "col.json").exists()
+
+
+def test_two_files_with_the_same_name_are_refused(tmp_path):
+    a = write(tmp_path / "a" / "x.txt", FIRST)
+    b = write(tmp_path / "b" / "x.txt", SECOND)
+    result = invoke(a, b, "-o", tmp_path / "out")
+    assert result.exit_code == 2
+    assert f"{a} and {b} would both be written to {tmp_path / 'out' / 'x.txt'}" in result.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_named_file_and_a_folder_file_with_the_same_output_are_refused(tmp_path):
+    a = write(tmp_path / "a" / "x.txt", FIRST)
+    b = write(tmp_path / "b" / "x.txt", SECOND)
+    result = invoke(b.parent, a, "-o", tmp_path / "out")
+    assert result.exit_code == 2
+    assert f"{b} and {a} would both be written to" in result.stderr
+
+
+def test_compressed_outputs_count_by_their_own_name(tmp_path):
+    write(tmp_path / "a" / "x.txt.gz", gzip.compress(FIRST))
+    write(tmp_path / "b" / "x.txt.gz", gzip.compress(SECOND))
+    write(tmp_path / "c" / "x.txt", SECOND)  # out/x.txt: no clash with out/x.txt.gz
+    result = invoke(tmp_path / "a", tmp_path / "c", "-o", tmp_path / "out")
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["x.txt", "x.txt.gz"]
+    result = invoke(tmp_path / "a", tmp_path / "b", "-o", tmp_path / "out2")
+    assert result.exit_code == 2
+    assert f"would both be written to {tmp_path / 'out2' / 'x.txt.gz'}" in result.stderr
+    assert not (tmp_path / "out2").exists()
+
+
+def test_jsonl_outputs_collide_by_their_path(tmp_path):
+    a = write(tmp_path / "a" / "docs.jsonl", b'{"text": "first\\u00a0file"}\n')
+    b = write(tmp_path / "b" / "docs.jsonl", b'{"text": "second\\u00a0file"}\n')
+    result = invoke("--jsonl", a.parent, b.parent, "-o", tmp_path / "out")
+    assert result.exit_code == 2
+    assert f"{a} and {b} would both be written to {tmp_path / 'out' / 'docs.jsonl'}" in result.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_one_file_reached_twice_is_no_collision(tmp_path):
+    a = write(tmp_path / "a" / "x.txt", FIRST)
+    (tmp_path / "link").symlink_to(tmp_path / "a")
+    for args in ((a, a), (a.parent, tmp_path / "link")):
+        result = invoke(*args, "-o", tmp_path / "out")
+        assert result.exit_code == 0, result.output
+        assert (tmp_path / "out" / "x.txt").read_bytes() == b"first file\n"
+
+
+def test_collision_is_refused_by_the_library_too(tmp_path):
+    a = write(tmp_path / "a" / "x.txt", FIRST)
+    b = write(tmp_path / "b" / "x.txt", SECOND)
+    sources = [Source(str(a), "x.txt"), Source(str(b), "x.txt")]
+    with pytest.raises(OutputCollisionError, match="would both be written to"):
+        list(clean_sources(sources, Config(), Mode(output_dir=tmp_path / "out")))
+    assert not (tmp_path / "out").exists()
+
+
+def test_collision_exit_code_and_one_line_in_a_real_process(tmp_path):
+    a = write(tmp_path / "col" / "a" / "x.txt", FIRST)
+    b = write(tmp_path / "col" / "b" / "x.txt", SECOND)
+    proc = _run(a.parent, b.parent, "-o", tmp_path / "out")
+    assert proc.returncode == 2
+    assert proc.stderr.decode().splitlines() == [
+        f"cleaner: error: {a} and {b} would both be written to {tmp_path / 'out' / 'x.txt'}"]
+    assert proc.stdout == b""
+    assert not (tmp_path / "out").exists()
