@@ -7,6 +7,7 @@ new, never half-written.
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import stat
@@ -401,8 +402,26 @@ def in_place_target(path: str | Path) -> Path:
     return Path(os.path.realpath(path)) if path.is_symlink() else path
 
 
+def new_file_mode() -> int:
+    """The mode ``open()`` gives a new file: 0o666 less the umask. Outputs
+    are written to temp files, which ``mkstemp`` makes 0600, then renamed:
+    without this every output would be readable by its owner alone."""
+    return 0o666 & ~_umask()
+
+
+@functools.cache
+def _umask() -> int:
+    # The umask can only be read by setting it, and it is process-wide (a
+    # file created by another thread in between would get mode 0666), so it
+    # is put back at once and read once per process.
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 def atomic_write(path: str | Path, data: bytes, mode: int | None = None, durable: bool = True) -> None:
-    """Replace ``path`` with ``data`` atomically; ``mode`` keeps permissions.
+    """Replace ``path`` with ``data`` atomically; ``mode`` keeps permissions
+    (without it: those of a new file, see :func:`new_file_mode`).
     ``durable``: the data and the rename reach the disk before returning
     (a user's file rewritten in place); without it the file is still
     whole or absent, never half-written, but a power cut may lose it (an
@@ -418,8 +437,7 @@ def atomic_write(path: str | Path, data: bytes, mode: int | None = None, durable
             if durable:
                 handle.flush()
                 os.fsync(handle.fileno())
-        if mode is not None:
-            os.chmod(temp, stat.S_IMODE(mode))
+        os.chmod(temp, stat.S_IMODE(mode) if mode is not None else new_file_mode())
         os.replace(temp, path)
     except BaseException:
         try:

@@ -22,6 +22,7 @@ from rich.table import Table
 from rich.text import Text
 
 from .document import Change
+from .files import new_file_mode
 from .runner import FileResult
 
 COLOR_CHOICES = ("auto", "always", "never")
@@ -457,7 +458,7 @@ class StreamingFile:
 
     def commit(self) -> None:
         self.handle.close()
-        os.chmod(self._temp, 0o644)
+        os.chmod(self._temp, new_file_mode())  # mkstemp's 0600 otherwise
         os.replace(self._temp, self.path)
 
     def discard(self) -> None:

@@ -26,8 +26,8 @@ from typing import IO
 from .config import Config
 from .document import Change, Document
 from .errors import CleanerError
-from .files import (Source, SourceError, compressed_writer, decompression_errors, in_place_target, open_input,
-                    temp_prefix, unchanged_since)
+from .files import (Source, SourceError, compressed_writer, decompression_errors, in_place_target, new_file_mode,
+                    open_input, temp_prefix, unchanged_since)
 
 BLOCK_BYTES = 256 * 1024  # read size for plain files: blocks of about this size are cleaned at a time
 # A block with no blank line is cut at a line end once it is this long: the
@@ -42,7 +42,8 @@ MAX_WARNINGS = 20
 
 class AtomicOutput:
     """A temp file beside ``target``, compressed like ``target``'s name,
-    that replaces ``target`` on :meth:`commit` and disappears otherwise."""
+    that replaces ``target`` on :meth:`commit` and disappears otherwise.
+    It gets ``mode_bits`` (in place: the input's), or a new file's mode."""
 
     def __init__(self, target: Path, mode_bits: int | None = None, like: str | None = None):
         self.target = target
@@ -62,8 +63,7 @@ class AtomicOutput:
         self.raw.flush()
         os.fsync(self.raw.fileno())
         self.raw.close()
-        if self.mode_bits is not None:
-            os.chmod(self.temp, self.mode_bits & 0o7777)
+        os.chmod(self.temp, self.mode_bits & 0o7777 if self.mode_bits is not None else new_file_mode())
         os.replace(self.temp, self.target)
 
     def discard(self) -> None:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import gzip
+import os
+import stat
 import subprocess
 import sys
 
@@ -11,7 +13,7 @@ from typer.testing import CliRunner
 
 from cleaner.cli import app
 from cleaner.config import Config
-from cleaner.files import Source
+from cleaner.files import Source, new_file_mode
 from cleaner.runner import Mode, OutputCollisionError, clean_sources
 from conftest import ROOT
 
@@ -30,9 +32,10 @@ def write(path, data: bytes):
     return path
 
 
-def _run(*args):
+def _run(*args, umask: int | None = None):
     return subprocess.run([sys.executable, "-m", "cleaner", "clean", *map(str, args)],
-                          capture_output=True, cwd=ROOT, timeout=120)
+                          capture_output=True, cwd=ROOT, timeout=120,
+                          preexec_fn=None if umask is None else lambda: os.umask(umask))
 
 
 # --- two inputs, one output path -----------------------------------------------
@@ -115,3 +118,68 @@ def test_collision_exit_code_and_one_line_in_a_real_process(tmp_path):
         f"cleaner: error: {a} and {b} would both be written to {tmp_path / 'out' / 'x.txt'}"]
     assert proc.stdout == b""
     assert not (tmp_path / "out").exists()
+
+
+# --- modes of new files ---------------------------------------------------------
+
+
+def _current_umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def mode_of(path) -> int:
+    return stat.S_IMODE(os.stat(path).st_mode)
+
+
+def test_new_file_mode_follows_the_umask_and_leaves_it_alone():
+    before = _current_umask()
+    assert new_file_mode() == 0o666 & ~before
+    assert _current_umask() == before
+
+
+def test_outputs_and_report_get_a_new_files_mode(tmp_path):
+    """mkstemp's temp files are 0600; what is renamed into place is not."""
+    write(tmp_path / "in" / "dirty.txt", FIRST)
+    write(tmp_path / "in" / "clean.txt", b"clean\n")
+    write(tmp_path / "in" / "dirty.txt.gz", gzip.compress(FIRST))
+    write(tmp_path / "in" / "clean.txt.gz", gzip.compress(b"clean\n"))
+    expected = 0o666 & ~_current_umask()
+    for report in ("r.json", "r.html"):
+        out = tmp_path / f"out-{report}"
+        result = invoke(tmp_path / "in", "-o", out, "--report", tmp_path / report)
+        assert result.exit_code == 0, result.output
+        assert {p.name: mode_of(p) for p in out.iterdir()} == dict.fromkeys(
+            ["dirty.txt", "clean.txt", "dirty.txt.gz", "clean.txt.gz"], expected)
+        assert mode_of(tmp_path / report) == expected
+
+
+def test_streamed_outputs_get_a_new_files_mode(tmp_path):
+    write(tmp_path / "in" / "docs.jsonl", b'{"text": "first\\u00a0file"}\n')
+    result = invoke("--jsonl", tmp_path / "in", "-o", tmp_path / "out")
+    assert result.exit_code == 0, result.output
+    assert mode_of(tmp_path / "out" / "docs.jsonl") == 0o666 & ~_current_umask()
+
+
+def test_modes_under_another_umask_in_a_real_process(tmp_path):
+    """New outputs follow the process's umask; files rewritten in place keep
+    their own mode whatever the umask."""
+    write(tmp_path / "in" / "a.txt", FIRST)
+    write(tmp_path / "in" / "docs.jsonl", b'{"text": "first\\u00a0file"}\n')
+    proc = _run(tmp_path / "in", "-o", tmp_path / "out", "--report", tmp_path / "r.json", umask=0o027)
+    assert proc.returncode == 0, proc.stderr
+    assert mode_of(tmp_path / "out" / "a.txt") == 0o640
+    assert mode_of(tmp_path / "r.json") == 0o640
+    proc = _run("--jsonl", tmp_path / "in", "-o", tmp_path / "out-jsonl", umask=0o027)
+    assert proc.returncode == 0, proc.stderr
+    assert mode_of(tmp_path / "out-jsonl" / "docs.jsonl") == 0o640
+    for name in ("a.txt", "docs.jsonl"):
+        os.chmod(tmp_path / "in" / name, 0o604)
+    for args in ((tmp_path / "in" / "a.txt",), ("--jsonl", tmp_path / "in" / "docs.jsonl")):
+        proc = _run("--in-place", *args, umask=0o077)
+        assert proc.returncode == 0, proc.stderr
+    assert (tmp_path / "in" / "a.txt").read_bytes() == b"first file\n"
+    assert b"\\u00a0" not in (tmp_path / "in" / "docs.jsonl").read_bytes()
+    assert mode_of(tmp_path / "in" / "a.txt") == 0o604
+    assert mode_of(tmp_path / "in" / "docs.jsonl") == 0o604
