@@ -271,7 +271,10 @@ def clean(
                                           "force": force or None, "rules": rules or None,
                                           **_run_options(workers, no_cache, cache_dir, jsonl, text_field, site_field)})
     errors: list[tuple[str, str]] = []
-    sources = list(iter_sources(paths, input_globs(config), config.exclude, errors, compressed=True))
+    # An output folder inside an input folder is not walked: its files would
+    # be cleaned again, into output/output/..., on every run.
+    sources = list(iter_sources(paths, input_globs(config), config.exclude, errors, compressed=True,
+                                skip_folder=output))
     if stdin_filename:
         sources = [Source(s.path, stdin_filename) if s.path == STDIN else s for s in sources]
     to_stdout = not (output or in_place or check or diff)

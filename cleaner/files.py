@@ -105,15 +105,19 @@ class _Globs:
 def iter_sources(
     paths: list[str], include: tuple[str, ...], exclude: tuple[str, ...],
     errors: list[tuple[str, str]], compressed: bool = False,
+    skip_folder: str | os.PathLike | None = None,
 ) -> Iterator[Source]:
     """Files named, and files below folders named, that match ``include``
     and not ``exclude``. Hidden folders are skipped, symlinks are not
     followed out of the root, loops are cut. Problems go to ``errors`` as
     (path, message) and the walk goes on. With ``compressed``, a compressed
     file (``a.txt.gz``, ``.xz``, ``.bz2``, ``.zst``) is also matched by its
-    name without the compression suffix (``*.txt`` takes ``a.txt.gz``)."""
+    name without the compression suffix (``*.txt`` takes ``a.txt.gz``).
+    ``skip_folder`` (the output folder) is not walked when it lies below a
+    folder named: its files are this command's outputs, not inputs."""
     include_globs = _Globs(include)
     exclude_globs = _Globs(exclude)
+    skip = _identity(os.fspath(skip_folder)) if skip_folder is not None else None
     for given in paths:
         if given == STDIN:
             yield Source(STDIN, "stdin")
@@ -129,7 +133,7 @@ def iter_sources(
                 errors.append((given, "no such file or folder"))
             continue
         if stat.S_ISDIR(info.st_mode):
-            yield from _walk(os.fspath(Path(given)), include_globs, exclude_globs, errors, compressed)
+            yield from _walk(os.fspath(Path(given)), include_globs, exclude_globs, errors, compressed, skip)
         elif stat.S_ISREG(info.st_mode):
             yield Source(given, Path(given).name)
         else:
@@ -137,10 +141,11 @@ def iter_sources(
 
 
 def _walk(root: str, include: _Globs, exclude: _Globs, errors: list[tuple[str, str]],
-          compressed: bool) -> Iterator[Source]:
+          compressed: bool, skip: tuple[int, int] | None = None) -> Iterator[Source]:
     """Depth first, names sorted, a folder's files before its subfolders
     (the order of ``os.walk``). One ``scandir`` per folder and no ``stat``
-    per regular file: the file type comes from the folder listing."""
+    per regular file: the file type comes from the folder listing. A
+    subfolder whose (device, inode) is ``skip`` is left out."""
     real_root = os.path.realpath(root)
     # Paths as ``Path(root) / relative`` spells them ("a.txt" under ".").
     base = "" if root == "." else root if root.endswith(os.sep) else root + os.sep
@@ -158,9 +163,13 @@ def _walk(root: str, include: _Globs, exclude: _Globs, errors: list[tuple[str, s
             info = os.stat(folder)
         except OSError:
             continue
-        if (info.st_dev, info.st_ino) in seen:
+        identity = (info.st_dev, info.st_ino)
+        if identity in seen:
             continue
-        seen.add((info.st_dev, info.st_ino))
+        # (Not the root itself: -o naming the input folder is refused per file.)
+        if prefix and identity == skip:
+            continue
+        seen.add(identity)
         try:
             with os.scandir(folder) as listing:
                 entries = sorted(listing, key=_entry_name)

@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 
 from cleaner.cli import app
 from cleaner.config import Config
-from cleaner.files import Source, new_file_mode
+from cleaner.files import Source, iter_sources, new_file_mode
 from cleaner.runner import Mode, OutputCollisionError, clean_sources
 from conftest import ROOT
 
@@ -183,3 +183,64 @@ def test_modes_under_another_umask_in_a_real_process(tmp_path):
     assert b"\\u00a0" not in (tmp_path / "in" / "docs.jsonl").read_bytes()
     assert mode_of(tmp_path / "in" / "a.txt") == 0o604
     assert mode_of(tmp_path / "in" / "docs.jsonl") == 0o604
+
+
+# --- an output folder inside an input folder ------------------------------------
+
+
+def _corpus(tmp_path):
+    write(tmp_path / "corpus" / "a.txt", FIRST)
+    write(tmp_path / "corpus" / "sub" / "b.txt", SECOND)
+    return tmp_path / "corpus"
+
+
+def _files_below(folder) -> list[str]:
+    return sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file())
+
+
+def test_output_folder_inside_the_input_is_not_walked(tmp_path):
+    corpus = _corpus(tmp_path)
+    for _ in range(3):
+        result = invoke(corpus, "-o", corpus / "cleaned")
+        assert result.exit_code == 0, result.output
+        assert "2 file(s)" in result.stderr  # the outputs are not counted as inputs
+    assert _files_below(corpus) == ["a.txt", "cleaned/a.txt", "cleaned/sub/b.txt", "sub/b.txt"]
+    assert (corpus / "cleaned" / "sub" / "b.txt").read_bytes() == b"second file\n"
+
+
+def test_output_folder_is_known_however_it_is_spelled(tmp_path, monkeypatch):
+    corpus = _corpus(tmp_path)
+    invoke(corpus, "-o", corpus / "sub" / "out")
+    (tmp_path / "link").symlink_to(corpus / "sub" / "out")
+    monkeypatch.chdir(tmp_path)
+    for output in (tmp_path / "corpus" / "." / "sub" / "out", "corpus/sub/out/", "link"):
+        result = invoke("corpus", "-o", output)
+        assert result.exit_code == 0, result.output
+        assert "2 file(s)" in result.stderr
+    assert _files_below(corpus / "sub" / "out") == ["a.txt", "sub/b.txt"]
+
+
+def test_skip_folder_leaves_out_subfolders_only(tmp_path):
+    corpus = _corpus(tmp_path)
+    write(corpus / "out" / "old.txt", b"x\n")
+    errors: list = []
+
+    def relatives(paths, skip):
+        return [s.relative for s in iter_sources([str(p) for p in paths], ("*.txt",), (), errors,
+                                                 skip_folder=skip)]
+
+    assert relatives([corpus], corpus / "out") == ["a.txt", "sub/b.txt"]
+    assert relatives([corpus], None) == ["a.txt", "out/old.txt", "sub/b.txt"]
+    assert relatives([corpus], tmp_path / "missing") == ["a.txt", "out/old.txt", "sub/b.txt"]
+    # a folder named on the command line is walked even if it is the one to skip
+    assert relatives([corpus / "out"], corpus / "out") == ["old.txt"]
+    assert errors == []
+
+
+def test_rerun_into_a_nested_output_folder_in_a_real_process(tmp_path):
+    corpus = _corpus(tmp_path)
+    for _ in range(2):
+        proc = _run(corpus, "-o", corpus / "cleaned")
+        assert proc.returncode == 0, proc.stderr
+        assert b"2 file(s)" in proc.stderr
+    assert not (corpus / "cleaned" / "cleaned").exists()
