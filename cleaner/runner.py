@@ -67,7 +67,8 @@ def clean_source(source: Source, config: Config, mode: Mode, cache: CacheReader 
     input: the error is in the result. With ``cache``, an input known to be
     clean is not cleaned again."""
     compressed = source.path != STDIN and compression_of(source.path) is not None
-    if source.path != STDIN and (config.jsonl or (not compressed and _is_large(source, config, mode))):
+    # JSONL is read record by record, from stdin too.
+    if config.jsonl or (source.path != STDIN and not compressed and _is_large(source, config, mode)):
         from .streaming import clean_in_pieces
 
         return clean_in_pieces(source, config, mode)

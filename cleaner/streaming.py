@@ -18,6 +18,7 @@ import re
 import sys
 import tempfile
 from collections.abc import Iterator
+from contextlib import nullcontext
 from dataclasses import replace
 from functools import partial
 from pathlib import Path
@@ -26,7 +27,8 @@ from typing import IO
 from .config import Config
 from .document import Change, Document
 from .errors import CleanerError
-from .files import (Source, SourceError, compressed_writer, decompression_errors, in_place_target, new_file_mode,
+from .files import (STDIN, Source, SourceError, compressed_writer, decompression_errors, in_place_target,
+                    new_file_mode,
                     open_input, temp_prefix, unchanged_since)
 
 BLOCK_BYTES = 256 * 1024  # read size for plain files: blocks of about this size are cleaned at a time
@@ -87,15 +89,17 @@ def clean_in_pieces(source: Source, config: Config, mode, pool=None):
     doc = Document(path=source.path, encoding="utf-8", method="utf-8")
     result = FileResult(source, "unchanged", doc)
     out: AtomicOutput | None = None
+    from_stdin = source.path == STDIN
     try:
-        info = os.stat(source.path)
-        result.size = info.st_size
-        if mode.write and mode.output_dir is not None:
+        info = None if from_stdin else os.stat(source.path)
+        result.size = info.st_size if info is not None else None
+        # (stdin's output, if written, goes to stdout, as in cleaner.runner)
+        if mode.write and not from_stdin and mode.output_dir is not None:
             target = mode.output_dir / source.relative
             if target.resolve() == Path(source.path).resolve():
                 raise SourceError("output would overwrite the input; use --in-place")
             out = AtomicOutput(target)
-        elif mode.write and mode.in_place:
+        elif mode.write and not from_stdin and mode.in_place:
             out = AtomicOutput(in_place_target(source.path), info.st_mode, like=source.path)
         if config.jsonl:
             pieces = partial(_jsonl_pieces_parallel, pool=pool) if pool is not None else _jsonl_pieces
@@ -106,14 +110,19 @@ def clean_in_pieces(source: Source, config: Config, mode, pool=None):
         # Pieces need not line up (blank lines move between blocks): compare
         # the whole input and output streams by hash.
         old_hash, new_hash = hashlib.blake2b(), hashlib.blake2b()
-        with open_input(source.path) as handle:
+        to_stdout = out is None and mode.write and (mode.stdout or from_stdin)
+        # (stdin is read, not closed: it is not this function's to close)
+        with nullcontext(sys.stdin.buffer) if from_stdin else open_input(source.path) as handle:
             for before, after in pieces(handle, config, doc):
                 old_hash.update(before)
                 new_hash.update(after)
                 if out is not None:
                     out.write(after)
-                elif mode.write and mode.stdout:
+                elif to_stdout:
                     sys.stdout.buffer.write(after)
+        if to_stdout:
+            sys.stdout.buffer.flush()
+            result.written = STDIN
         changed = old_hash.digest() != new_hash.digest() or any(c.kind == "bom" for c in doc.changes)
         result.status = "changed" if changed else "unchanged"
         if out is not None:
