@@ -3,15 +3,19 @@
 One output line per input line. A record's ``site_field`` (default ``url``)
 names its page, so per-site rules apply to it as to a file in that site's
 folder. A record whose text comes out unchanged
-is written back byte for byte; a changed one is re-serialized (UTF-8, no
-ASCII escaping) with only its text field replaced. Lines that are not
-JSON objects, or whose field is missing or not a string, are kept as they
-are and noted once as a warning.
+is written back byte for byte; in a changed one only the text field's
+value is replaced (JSON-encoded, UTF-8, no ASCII escaping): every other
+byte of the line is kept, so numbers, escapes, spacing and duplicate keys
+read as they did. Lines that are not JSON objects, or whose field is
+missing or not a string, are kept as they are and noted once as a warning.
 """
 
 from __future__ import annotations
 
+import codecs
 import json
+import re
+from json.decoder import scanstring
 
 from .config import Config
 from .document import Document
@@ -43,10 +47,66 @@ def clean_record_line(line: bytes, config: Config, doc: Document, number: int) -
         cleaned = cleaned[:-1]
     if cleaned == text:
         return line
+    span = value_span(line, config.text_field)
+    if span is None:
+        # (json.loads also reads UTF-16 and UTF-32; the splice needs UTF-8)
+        _warn(doc, f"line {number}: not UTF-8; kept as it is")
+        return line
     _merge(doc, part, 0, line=number)
-    record[config.text_field] = cleaned
-    ending = b"\r\n" if line.endswith(b"\r\n") else b"\n" if line.endswith(b"\n") else b""
-    return json.dumps(record, ensure_ascii=False).encode("utf-8") + ending
+    start, end = span
+    return line[:start] + json.dumps(cleaned, ensure_ascii=False).encode("utf-8") + line[end:]
+
+
+_WHITESPACE = re.compile(r"[ \t\n\r]*")  # JSON's whitespace
+_DECODER = json.JSONDecoder()
+
+
+def value_span(line: bytes, key: str) -> tuple[int, int] | None:
+    """The byte span of the value of ``key`` in ``line``, a JSON object in
+    UTF-8: of its last occurrence at the top level, the one ``json.loads``
+    keeps. None if the line is no such object."""
+    bom = len(codecs.BOM_UTF8) if line.startswith(codecs.BOM_UTF8) else 0
+    try:
+        # (json.loads reads bytes with surrogatepass too; the offsets are
+        # turned back into byte offsets below)
+        text = line[bom:].decode("utf-8", "surrogatepass")
+        span = _value_span(text, key)
+    except (ValueError, IndexError):  # not UTF-8, or not an object
+        return None
+    if span is None:
+        return None
+    start = bom + len(text[:span[0]].encode("utf-8", "surrogatepass"))
+    return start, start + len(text[span[0]:span[1]].encode("utf-8", "surrogatepass"))
+
+
+def _value_span(text: str, key: str) -> tuple[int, int] | None:
+    """The character span of the last top-level ``key``'s value in ``text``;
+    None (or ValueError, IndexError) if ``text`` is no JSON object with it."""
+    skip = _WHITESPACE.match
+    at = skip(text).end()
+    if text[at] != "{":
+        return None
+    at = skip(text, at + 1).end()
+    if text[at] == "}":
+        return None
+    span = None
+    while True:
+        if text[at] != '"':
+            return None
+        name, at = scanstring(text, at + 1)
+        at = skip(text, at).end()
+        if text[at] != ":":
+            return None
+        start = skip(text, at + 1).end()
+        _, at = _DECODER.raw_decode(text, start)
+        if name == key:
+            span = (start, at)  # a later duplicate wins, as in json.loads
+        at = skip(text, at).end()
+        if text[at] == "}":
+            return span
+        if text[at] != ",":
+            return None
+        at = skip(text, at + 1).end()
 
 
 def _warn(doc: Document, message: str) -> None:

@@ -7,11 +7,14 @@ import io
 import json
 import sys
 
+import pytest
 from typer.testing import CliRunner
 
 from cleaner import Config
 from cleaner.cli import app
+from cleaner.document import Document
 from cleaner.files import STDIN, Source
+from cleaner.jsonl import clean_record_line, value_span
 from cleaner.runner import Mode, clean_source
 
 runner = CliRunner()
@@ -75,3 +78,63 @@ def test_stdin_jsonl_from_config(tmp_path):
 def test_stdin_without_jsonl_is_still_plain_text():
     result = invoke("-q", "-", input="a\u00a0b".encode())
     assert result.exit_code == 0 and result.stdout_bytes == b"a b\n"
+
+
+# --- other fields kept byte for byte ----------------------------------------
+
+def _clean_line(line: bytes, config: Config = FAST) -> tuple[bytes, Document]:
+    doc = Document()
+    return clean_record_line(line, config, doc, 1), doc
+
+
+@pytest.mark.parametrize("line, expected", [
+    # numbers json.dumps would rewrite (1e400: as Infinity, no JSON at all)
+    (b'{"text":"a\\u00a0b","g":1e400,"i":1E5,"f":1.0000000000000001,"n":-0}\n',
+     b'{"text":"a b","g":1e400,"i":1E5,"f":1.0000000000000001,"n":-0}\n'),
+    # duplicate keys: json.loads reads the last one, so that one is cleaned
+    (b'{"text":"keep\\u00a0me","dup":1,"dup":2,"text":"a\\u00a0b"}\n',
+     b'{"text":"keep\\u00a0me","dup":1,"dup":2,"text":"a b"}\n'),
+    # escapes and spacing elsewhere, a key spelled with an escape
+    (b' { "url" : "x\\/y\\u00e9" ,\t"te\\u0078t" : "a\\u00a0b" , "z":[1, {"text":"q\\u00a0"}] }  \r\n',
+     b' { "url" : "x\\/y\\u00e9" ,\t"te\\u0078t" : "a b" , "z":[1, {"text":"q\\u00a0"}] }  \r\n'),
+    # non-ASCII text before and after (byte offsets, not character offsets)
+    ('{"a":"Đà Lạt","text":"Quận\u00a0Hà Đông  ","b":"ü"}'.encode(),
+     '{"a":"Đà Lạt","text":"Quận Hà Đông","b":"ü"}'.encode()),
+    # a UTF-8 byte-order mark before the first record
+    (b'\xef\xbb\xbf{"text":"a\\u00a0b"}\n', b'\xef\xbb\xbf{"text":"a b"}\n'),
+])
+def test_changed_record_keeps_every_other_byte(line, expected):
+    out, doc = _clean_line(line)
+    assert out == expected
+    assert json.loads(out)["text"] == json.loads(expected)["text"]
+
+
+def test_cleaned_text_is_json_encoded():
+    out, _ = _clean_line(b'{"text":"\\"q\\"\\u00a0\\\\ \\u0001 \xc3\xa9\\n\\nb","id":7}\n')
+    assert out.endswith(b',"id":7}\n')
+    assert json.loads(out) == {"text": '"q" \\ \xe9\n\nb', "id": 7}
+
+
+def test_unchanged_record_is_kept_byte_for_byte():
+    line = b'{"text":"clean","g":1e400,"dup":1,"dup":2}\r\n'
+    out, doc = _clean_line(line)
+    assert out is line and not doc.changes
+
+
+def test_value_span_finds_the_last_top_level_key():
+    line = '{"text":1,"x":{"text":2},"text" : "é" }'.encode()
+    start, end = value_span(line, "text")
+    assert line[start:end] == '"é"'.encode()
+    assert value_span(b'{"x":{"text":"a"}}', "text") is None
+    assert value_span(b'["text"]', "text") is None
+
+
+def test_jsonl_cli_keeps_other_fields(tmp_path):
+    source = tmp_path / "f.jsonl"
+    source.write_bytes(b'{"text":"a\\u00a0b","g":1e400,"i":1E5,"dup":1,"dup":2}\n')
+    result = invoke("--jsonl", "-q", str(source))
+    assert result.exit_code == 0, result.output
+    assert result.stdout_bytes == b'{"text":"a b","g":1e400,"i":1E5,"dup":1,"dup":2}\n'
+    result = invoke("--jsonl", "-q", str(source), "-o", str(tmp_path / "out"))
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "out" / "f.jsonl").read_bytes() == b'{"text":"a b","g":1e400,"i":1E5,"dup":1,"dup":2}\n'
