@@ -45,6 +45,10 @@ def clean_record_line(line: bytes, config: Config, doc: Document, number: int) -
     # A record's text is a value, not a file: no final newline is added.
     if config.final_newline and not text.endswith("\n") and cleaned.endswith("\n"):
         cleaned = cleaned[:-1]
+        if not _ends_with_line_breaks(text):
+            # The pipeline's final newline was only added, and is taken off
+            # again: its change is not done to the record.
+            part.changes = [change for change in part.changes if change.kind != "final-newline"]
     if cleaned == text:
         return line
     span = value_span(line, config.text_field)
@@ -107,6 +111,13 @@ def _value_span(text: str, key: str) -> tuple[int, int] | None:
         if text[at] != ",":
             return None
         at = skip(text, at + 1).end()
+
+
+def _ends_with_line_breaks(text: str) -> bool:
+    """Whether the whitespace at the end of ``text`` holds a line break (then
+    "final-newline" may have removed blank lines, a change that is kept)."""
+    tail = text[len(text.rstrip()):]
+    return "\n" in tail or "\r" in tail
 
 
 def _warn(doc: Document, message: str) -> None:

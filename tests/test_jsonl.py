@@ -41,7 +41,7 @@ def _clean_stdin(data: bytes, config: Config, mode: Mode, monkeypatch):
 def test_stdin_jsonl_is_cleaned_record_by_record(monkeypatch):
     result, written = _clean_stdin(RECORDS, FAST, Mode(stdout=True), monkeypatch)
     assert result.status == "changed" and written == CLEANED
-    assert "nbsp" in [c.kind for c in result.document.changes]
+    assert [c.kind for c in result.document.changes] == ["nbsp"]
 
 
 def test_stdin_jsonl_check_writes_nothing(monkeypatch):
@@ -138,3 +138,39 @@ def test_jsonl_cli_keeps_other_fields(tmp_path):
     result = invoke("--jsonl", "-q", str(source), "-o", str(tmp_path / "out"))
     assert result.exit_code == 0, result.output
     assert (tmp_path / "out" / "f.jsonl").read_bytes() == b'{"text":"a b","g":1e400,"i":1E5,"dup":1,"dup":2}\n'
+
+
+# --- changes recorded per record ----------------------------------------------
+
+# (text, cleaned text, whether a "final-newline" change is recorded)
+FINAL_NEWLINES = [
+    ("a\u00a0b", "a b", False),  # the pipeline's added newline is taken off again
+    ("a  b", "a b", False),
+    ("k\u00a0", "k", False),
+    ("c\u00a0d\n", "c d\n", False),  # one final newline already
+    ("g\n\n\n", "g\n", True),  # blank lines at the end removed
+    ("h\u00a0i\n\n", "h i\n", True),
+    ("j\n\n ", "j", True),
+]
+
+
+@pytest.mark.parametrize("text, cleaned, recorded", FINAL_NEWLINES)
+def test_final_newline_recorded_only_when_done(text, cleaned, recorded):
+    out, doc = _clean_line(json.dumps({"text": text}).encode() + b"\n")
+    assert json.loads(out)["text"] == cleaned
+    assert ("final-newline" in [c.kind for c in doc.changes]) == recorded
+    assert doc.changes and all(c.line == 1 for c in doc.changes)
+
+
+def test_final_newline_not_recorded_in_cli_check_and_report(tmp_path):
+    source = tmp_path / "ten.jsonl"
+    texts = [text for text, _, _ in FINAL_NEWLINES] + ["clean", "ok\n", "done"]
+    source.write_text("".join(json.dumps({"text": t}) + "\n" for t in texts))
+    report = tmp_path / "r.json"
+    result = invoke("--jsonl", "--check", "-v", "--report", str(report), str(source))
+    assert result.exit_code == 1, result.output
+    kinds = [c["kind"] for c in json.loads(report.read_text())["files"][0]["changes"]]
+    assert kinds.count("final-newline") == sum(recorded for _, _, recorded in FINAL_NEWLINES) == 3
+    assert kinds.count("nbsp") == 4
+    summary = {line.split()[0]: line.split()[-1] for line in result.stderr.splitlines() if line.strip()}
+    assert summary["final-newline"] == "3" and summary["nbsp"] == "4"
