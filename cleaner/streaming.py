@@ -28,8 +28,7 @@ from .config import Config
 from .document import Change, Document
 from .errors import CleanerError
 from .files import (STDIN, Source, SourceError, compressed_writer, decompression_errors, in_place_target,
-                    new_file_mode,
-                    open_input, temp_prefix, unchanged_since)
+                    new_file_mode, open_input, temp_prefix, unchanged_since)
 
 BLOCK_BYTES = 256 * 1024  # read size for plain files: blocks of about this size are cleaned at a time
 # A block with no blank line is cut at a line end once it is this long: the
