@@ -34,6 +34,9 @@ def clean_record_line(line: bytes, config: Config, doc: Document, number: int) -
     except ValueError:
         _warn(doc, f"line {number}: not JSON; kept as it is")
         return line
+    except RecursionError:  # ("[[[[…" nested deeper than Python's stack)
+        _warn(doc, f"line {number}: JSON nested too deeply to read; kept as it is")
+        return line
     text = record.get(config.text_field) if isinstance(record, dict) else None
     if not isinstance(text, str):
         _warn(doc, f"line {number}: no string field '{config.text_field}'; kept as it is")
@@ -41,14 +44,7 @@ def clean_record_line(line: bytes, config: Config, doc: Document, number: int) -
     site = record.get(config.site_field) if config.site_field else None
     # The page's URL or domain stands for a path: per-site rules apply.
     part = clean_text(text, config, path=site if isinstance(site, str) and site.strip() else None)
-    cleaned = part.text
-    # A record's text is a value, not a file: no final newline is added.
-    if config.final_newline and not text.endswith("\n") and cleaned.endswith("\n"):
-        cleaned = cleaned[:-1]
-        if not _ends_with_line_breaks(text):
-            # The pipeline's final newline was only added, and is taken off
-            # again: its change is not done to the record.
-            part.changes = [change for change in part.changes if change.kind != "final-newline"]
+    cleaned = value_text(text, part, config)
     if cleaned == text:
         return line
     span = value_span(line, config.text_field)
@@ -75,7 +71,7 @@ def value_span(line: bytes, key: str) -> tuple[int, int] | None:
         # turned back into byte offsets below)
         text = line[bom:].decode("utf-8", "surrogatepass")
         span = _value_span(text, key)
-    except (ValueError, IndexError):  # not UTF-8, or not an object
+    except (ValueError, IndexError, RecursionError):  # not UTF-8, or not an object
         return None
     if span is None:
         return None
@@ -111,6 +107,19 @@ def _value_span(text: str, key: str) -> tuple[int, int] | None:
         if text[at] != ",":
             return None
         at = skip(text, at + 1).end()
+
+
+def value_text(text: str, doc: Document, config: Config) -> str:
+    """``doc.text``, ``text`` cleaned, as a record's value: a value is not a
+    file, so no final newline is added (nor its change recorded)."""
+    cleaned = doc.text
+    if config.final_newline and not text.endswith("\n") and cleaned.endswith("\n"):
+        cleaned = cleaned[:-1]
+        if not _ends_with_line_breaks(text):
+            # The pipeline's final newline was only added, and is taken off
+            # again: its change is not done to the record.
+            doc.changes = [change for change in doc.changes if change.kind != "final-newline"]
+    return cleaned
 
 
 def _ends_with_line_breaks(text: str) -> bool:

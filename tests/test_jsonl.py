@@ -121,6 +121,14 @@ def test_unchanged_record_is_kept_byte_for_byte():
     assert out is line and not doc.changes
 
 
+def test_a_record_nested_deeper_than_the_stack_is_kept_with_a_warning():
+    deep = b'{"a":' + b"[" * 100_000 + b"]" * 100_000 + b',"text":"a\\u00a0b"}\n'
+    out, doc = _clean_line(deep)
+    assert out is deep and not doc.changes
+    assert any("nested too deeply" in warning for warning in doc.warnings)
+    assert value_span(deep, "text") is None
+
+
 def test_value_span_finds_the_last_top_level_key():
     line = '{"text":1,"x":{"text":2},"text" : "é" }'.encode()
     start, end = value_span(line, "text")

@@ -25,6 +25,7 @@ from pathlib import Path
 from datatrove.pipeline.base import PipelineStep
 
 from ..config import Config, load_config
+from ..jsonl import value_text
 from ..pipeline import clean_text
 
 
@@ -42,11 +43,8 @@ class CleanerStep(PipelineStep):
 
     def clean(self, text: str) -> tuple[str, dict]:
         doc = clean_text(text, self.config)
-        cleaned = doc.text
-        # A record's text is a value, not a file: no final newline is added.
-        if not text.endswith("\n") and cleaned.endswith("\n"):
-            cleaned = cleaned[:-1]
-        kinds = Counter(change.kind for change in doc.changes if change.kind != "final-newline")
+        cleaned = value_text(text, doc, self.config)
+        kinds = Counter(change.kind for change in doc.changes)
         info = {"changed": cleaned != text, "changes": dict(kinds), "warnings": list(doc.warnings)}
         return cleaned, info
 

@@ -96,6 +96,9 @@ def iter_jsonl(paths: list[str], rule: SiteRule, exclude: tuple[str, ...],
                         except json.JSONDecodeError as exc:
                             errors.append((name, f"not JSON: {exc.msg}"))
                             continue
+                        except RecursionError:
+                            errors.append((name, "JSON nested too deeply to read"))
+                            continue
                         if not isinstance(record, dict) or not isinstance(record.get(rule.text_field), str):
                             errors.append((name, f"no text field '{rule.text_field}'"))
                             continue
