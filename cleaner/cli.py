@@ -199,9 +199,25 @@ def _fail(message: str) -> typer.Exit:
 def _config(config_file: Optional[Path], start: Path, overrides: dict) -> Config:
     try:
         config = load_config(config_file, start=start)
-        return config.replace_from({k: v for k, v in overrides.items() if v is not None}, "command line")
+        # (spelled as in the config files: "option 'tone-style'")
+        config = config.replace_from({k.replace("_", "-"): v for k, v in overrides.items() if v is not None},
+                                     "command line")
+        _check_names(config)
     except CleanerError as exc:
         raise _fail(str(exc)) from None
+    return config
+
+
+def _check_names(config: Config) -> None:
+    """An encoding or a model file that does not exist is one error before
+    any input, not one per file (the model itself is read only if some
+    input needs it)."""
+    if config.encoding:
+        from .stages.decode import codec_name
+
+        codec_name(config.encoding)
+    if config.model and not Path(config.model).is_file():
+        raise CleanerError(f"model file '{config.model}' not found")
 
 
 def _run_options(workers, no_cache, cache_dir, jsonl, text_field, site_field=None) -> dict:
@@ -279,7 +295,8 @@ def clean(
         sources = [Source(s.path, stdin_filename) if s.path == STDIN else s for s in sources]
     to_stdout = not (output or in_place or check or diff)
     if to_stdout and (len(sources) + len(errors) > 1 or any(Path(p).is_dir() for p in paths if p != STDIN)):
-        raise _fail("several inputs need -o DIR, --in-place, --check or --diff")
+        many = "several inputs" if len(paths) > 1 else "a folder"
+        raise _fail(f"{many} need{'' if len(paths) > 1 else 's'} -o DIR, --in-place, --check or --diff")
     # --check re-runs may take a file's recorded result (its changes, not its
     # text) from the cache; a report file shows texts, so it needs a clean.
     mode = Mode(output_dir=output, in_place=in_place, stdout=to_stdout,

@@ -170,3 +170,22 @@ def test_version_and_help():
     assert "cleaner" in invoke("--version").stdout
     help_text = invoke("clean", "--help").stdout
     assert "--check" in help_text and "--in-place" in help_text
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--encoding", "klingon"], "cleaner: error: unknown encoding 'klingon'"),
+    (["--model", "no-such-model.npz"], "cleaner: error: model file 'no-such-model.npz' not found"),
+    (["--tone-style", "bogus"], "cleaner: error: command line: option 'tone-style': expected 'old' or 'new'"),
+])
+def test_bad_option_values_are_one_error_before_any_input(tmp_path, args, message):
+    for name in ("a.txt", "b.txt"):
+        (tmp_path / name).write_text("Hà Nội\n", encoding="utf-8")
+    result = invoke("clean", str(tmp_path / "a.txt"), str(tmp_path / "b.txt"), "--check", *args)
+    assert result.exit_code == 2
+    assert result.stderr.strip() == message
+
+
+def test_a_folder_without_an_output_mode_is_named_in_the_error(tmp_path):
+    result = invoke("clean", str(tmp_path))
+    assert result.exit_code == 2
+    assert "a folder needs -o DIR" in result.stderr

@@ -251,7 +251,10 @@ class NgramModel:
                 keys = _stored_keys(Path(path), data)
                 arrays = {name: data[name] for name in data.files if not (name == "keys" and keys is not None)}
         except (OSError, ValueError, zipfile.BadZipFile, EOFError) as exc:
-            raise ModelError(f"{path}: not a readable model ({exc})") from None
+            # (numpy reads other files as pickles, and says so: not our business)
+            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else "not an .npz model file"
+            raise ModelError(f"{path}: not a readable model ({reason}; "
+                             "models are written by 'cleaner model train')") from None
         try:
             meta = json.loads(arrays["meta"].tobytes().decode())
             if meta.get("format") != FORMAT:

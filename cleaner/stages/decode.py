@@ -173,13 +173,19 @@ def _repair_bad_bytes(raw: bytes) -> str:
     return "\ufffd"
 
 
+def codec_name(encoding: str) -> str:
+    """The codec ``encoding`` names (Python's, or a legacy Vietnamese one);
+    a :class:`DecodeError` if none."""
+    try:
+        return codecs.lookup(encoding).name
+    except LookupError:
+        raise DecodeError(f"unknown encoding '{encoding}'") from None
+
+
 def decode(data: bytes, config: Config, doc: Document) -> None:
     """Set ``doc.text``, ``encoding``, ``confidence`` and ``method``."""
     if config.encoding:
-        try:
-            codec = codecs.lookup(config.encoding).name
-        except LookupError:
-            raise DecodeError(f"unknown encoding '{config.encoding}'") from None
+        codec = codec_name(config.encoding)
         try:
             doc.text = data.decode(codec)
         except UnicodeDecodeError as exc:
