@@ -108,7 +108,16 @@ def _load_file(path: str, _stamp: int) -> tuple[Rule, ...]:
         line = _line_of(text, r"\[rule\]") or 1
         raise ConfigError(f"{path}:{line}: rules must be [[rule]] tables")
     pack_name = str(pack.get("name", Path(path).stem))
-    return tuple(parse_rule(t, pack_name, path, text, i) for i, t in enumerate(tables))
+    rules = tuple(parse_rule(t, pack_name, path, text, i) for i, t in enumerate(tables))
+    seen: set[str] = set()
+    for rule in rules:
+        if rule.id in seen:  # (across files, a later rule replaces an earlier one on purpose)
+            headers = [m.start() for m in _HEADER.finditer(text)]
+            again = [h for h, t in zip(headers, tables) if t.get("id") == rule.id][1:2]
+            line = text.count("\n", 0, again[0]) + 1 if again else 1
+            raise ConfigError(f"{path}:{line}: rule id '{rule.id}' is used twice in this file")
+        seen.add(rule.id)
+    return rules
 
 
 @lru_cache(maxsize=256)
