@@ -31,7 +31,10 @@ class Config:
     # French cp1252), so the default only refuses near-certain noise.
     min_confidence: float = 0.02
     max_bad_utf8_share: float = 0.1  # invalid sequences per valid multi-byte one
-    max_file_size: int = 2 * 1024**3  # bytes; larger inputs are refused
+    # bytes: the most cleaned whole, in memory. A larger UTF-8 input is
+    # streamed in blocks where it can be (-o, --in-place, --check); stdout,
+    # --diff, a report's texts and other encodings refuse it.
+    max_file_size: int = 2 * 1024**3
     # --- repair
     fix_legacy: bool = True  # legacy Vietnamese encodings read as cp1252
     fix_mojibake: bool = True  # ftfy, guarded
