@@ -33,7 +33,7 @@ class Config:
     max_bad_utf8_share: float = 0.1  # invalid sequences per valid multi-byte one
     # bytes: the most cleaned whole, in memory. A larger UTF-8 input is
     # streamed in blocks where it can be (-o, --in-place, --check); stdout,
-    # --diff, a report's texts and other encodings refuse it.
+    # --diff, a forced encoding and other encodings refuse it.
     max_file_size: int = 2 * 1024**3
     # --- repair
     fix_legacy: bool = True  # legacy Vietnamese encodings read as cp1252
