@@ -110,11 +110,17 @@ def clean_in_pieces(source: Source, config: Config, mode, pool=None):
         # the whole input and output streams by hash.
         old_hash, new_hash = hashlib.blake2b(), hashlib.blake2b()
         to_stdout = out is None and mode.write and (mode.stdout or from_stdin)
+        # --diff shows a JSONL file's records as lines (a large plain file
+        # is never streamed for --diff: it is cleaned whole).
+        texts: tuple[list[bytes], list[bytes]] | None = ([], []) if mode.diff else None
         # (stdin is read, not closed: it is not this function's to close)
         with nullcontext(sys.stdin.buffer) if from_stdin else open_input(source.path) as handle:
             for before, after in pieces(handle, config, doc):
                 old_hash.update(before)
                 new_hash.update(after)
+                if texts is not None:
+                    texts[0].append(before)
+                    texts[1].append(after)
                 if out is not None:
                     out.write(after)
                 elif to_stdout:
@@ -123,6 +129,9 @@ def clean_in_pieces(source: Source, config: Config, mode, pool=None):
             sys.stdout.buffer.flush()
             result.written = STDIN
         changed = old_hash.digest() != new_hash.digest() or any(c.kind == "bom" for c in doc.changes)
+        if texts is not None:
+            doc.decoded_text = b"".join(texts[0]).decode("utf-8", "replace")
+            doc.text = b"".join(texts[1]).decode("utf-8", "replace")
         result.status = "changed" if changed else "unchanged"
         if out is not None:
             if mode.in_place and not changed:

@@ -66,6 +66,17 @@ def test_stdin_jsonl_check_and_diff():
     assert clean.exit_code == 0, clean.output
     diff = invoke("--jsonl", "--diff", "-", input=RECORDS)
     assert diff.exit_code == 0 and "stdin" in diff.stdout
+    # the changed records, as lines of a unified diff
+    assert '-{"id": 1, "text": "a\\u00a0b"}\n+{"id": 1, "text": "a b"}\n {"id": 2, "text": "ok"}' in diff.stdout
+
+
+def test_jsonl_diff_of_a_file_shows_its_changed_records(tmp_path):
+    path = tmp_path / "r.jsonl"
+    path.write_bytes(RECORDS)
+    diff = invoke("--jsonl", "--diff", str(path))
+    assert diff.exit_code == 0
+    assert '+{"id": 1, "text": "a b"}' in diff.stdout and "only the encoding" not in diff.stdout
+    assert path.read_bytes() == RECORDS
 
 
 def test_stdin_jsonl_from_config(tmp_path):
