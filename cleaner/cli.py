@@ -20,7 +20,7 @@ from .config import Config, load_config
 from .errors import CleanerError
 from .files import STDIN, Source, iter_sources, read_bytes, SourceError
 from .interrupt import EXIT_INTERRUPTED, finish_current_on_sigint
-from .report import COLOR_CHOICES, Reporter, ReportPathError, console_options, open_report
+from .report import COLOR_CHOICES, Reporter, ReportPathError, console_options, open_report, shown_path
 from .runner import CleanRun, Mode, OutputCollisionError, input_globs
 
 EXIT_OK, EXIT_CHANGES, EXIT_ERROR = 0, 1, 2
@@ -392,11 +392,11 @@ def detect(
             failed = True
             continue
         if as_json:
-            record = {"path": source.path, "encoding": doc.encoding,
+            record = {"path": shown_path(source.path), "encoding": doc.encoding,
                       "confidence": round(doc.confidence, 3), "method": doc.method}
             sys.stdout.write(json.dumps(record, ensure_ascii=False) + "\n")
         else:
-            sys.stdout.write(f"{source.path}\t{doc.encoding}\t{doc.confidence:.2f}\t{doc.method}\n")
+            sys.stdout.write(f"{shown_path(source.path)}\t{doc.encoding}\t{doc.confidence:.2f}\t{doc.method}\n")
     for path, message in errors:
         console.print(f"cleaner: error: {path}: {message}", markup=False)
         failed = True

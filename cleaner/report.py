@@ -33,7 +33,16 @@ REPORT_SUFFIXES = (".json", ".html", ".htm")
 
 def display_name(result: FileResult) -> str:
     """The path shown to users; stdin is shown by its --stdin-filename."""
-    return result.source.relative if result.path == "-" else result.path
+    return shown_path(result.source.relative if result.path == "-" else result.path)
+
+
+def shown_path(path: str | None) -> str | None:
+    """``path`` as text anyone can read: a byte of a file name that is not
+    UTF-8 (held as a lone surrogate, which JSON readers and terminals
+    refuse) is written ``\\xff``, as Python writes bytes."""
+    if path is None or path.isascii() or not any("\udc80" <= ch <= "\udcff" for ch in path):
+        return path
+    return os.fsencode(path).decode("utf-8", "backslashreplace")
 
 
 def is_unresolved(change: Change) -> bool:
@@ -337,7 +346,7 @@ def file_record(result: FileResult) -> dict[str, Any]:
         "encoding": doc.encoding if doc else None,
         "confidence": round(doc.confidence, 4) if doc and doc.confidence is not None else None,
         "method": doc.method if doc else None,
-        "written": result.written,
+        "written": shown_path(result.written),
         "cached": bool(getattr(result, "cached", False)),
         "changes": [change_record(change) for change in doc.changes] if doc else [],
         "warnings": list(result.warnings),
@@ -347,7 +356,7 @@ def file_record(result: FileResult) -> dict[str, Any]:
 
 def error_record(path: str, message: str) -> dict[str, Any]:
     """A file record for an input that could not even be opened."""
-    return {"path": path, "status": "failed", "changed": False, "encoding": None,
+    return {"path": shown_path(path), "status": "failed", "changed": False, "encoding": None,
             "confidence": None, "method": None, "written": None, "cached": False, "changes": [],
             "warnings": [], "error": message}
 

@@ -409,3 +409,17 @@ def test_html_report_for_input_cleaned_in_pieces(tmp_path):
     report.finish(summary)
     page = (tmp_path / "r.html").read_text(encoding="utf-8")
     assert '<td class="n">7000</td>' in page and 'data-kind="nbsp"' in page
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="file names of any bytes")
+def test_a_file_name_that_is_not_utf8_is_shown_with_byte_escapes(tmp_path):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    with open(bytes(folder) + b"/a\xff.txt", "wb") as handle:
+        handle.write("a\u00a0b\n".encode())
+    report = tmp_path / "r.json"
+    result = CliRunner().invoke(app, ["clean", str(folder), "--diff", "--no-cache", "--report", str(report)])
+    assert result.exit_code == 0, result.output
+    assert "a\\xff.txt" in result.stdout  # the diff's header
+    data = report.read_bytes().decode("utf-8")  # strict: no lone surrogate escaped into it
+    assert "\\udcff" not in data and json.loads(data)["files"][0]["path"].endswith("a\\xff.txt")
