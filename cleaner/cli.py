@@ -16,7 +16,7 @@ from rich.console import Console
 from typer.core import TyperCommand, TyperGroup
 
 from . import __version__
-from .config import Config, load_config
+from .config import Config, config_start, load_config
 from .errors import CleanerError
 from .files import STDIN, Source, iter_sources, read_bytes, SourceError
 from .interrupt import EXIT_INTERRUPTED, finish_current_on_sigint
@@ -280,8 +280,7 @@ def clean(
         raise _fail("choose one of -o/--output, --in-place, --check and --diff")
     if STDIN in paths and (in_place or output):
         raise _fail("stdin (-) cannot be written in place or to a folder")
-    # Config is looked up from the first input's folder (stdin: --stdin-filename's).
-    start = Path(paths[0]) if paths[0] != STDIN else Path(stdin_filename or Path.cwd())
+    start = config_start(paths, stdin_filename)
     config = _config(config_file, start, {"encoding": encoding, "tone_style": tone_style,
                                           "model": str(model) if model else None,
                                           "force": force or None, "rules": rules or None,
@@ -371,7 +370,7 @@ def detect(
     from .files import compression_of, read_decompressed
     from .stages.decode import decode
 
-    start = Path(paths[0]) if paths[0] != STDIN else Path.cwd()
+    start = config_start(paths)
     config = _config(config_file, start, {})
     errors: list[tuple[str, str]] = []
     console = _stderr()

@@ -10,7 +10,7 @@ from typing import Optional
 import typer
 from rich.console import Console
 
-from .config import load_config
+from .config import config_start, load_config
 from .errors import CleanerError
 from .files import atomic_write
 from .learn.analyse import BATCH_SIZE
@@ -54,7 +54,7 @@ def learn(
     if STDIN in paths:
         raise _fail("learn reads files and folders, not stdin (-)")
     try:
-        config = load_config(config_file, start=Path(paths[0]))
+        config = load_config(config_file, start=config_start(paths))
         config = config.replace_from({k: v for k, v in {
             "learn-min-docs": min_docs, "learn-min-share": min_share, "learn-prose-share": prose_share,
             "workers": workers, "text-field": text_field}.items() if v is not None}, "command line")

@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import os
 import sys
 from dataclasses import dataclass, fields
 from pathlib import Path
@@ -226,6 +227,17 @@ def _coerce_all(changes: dict[str, Any]) -> dict[str, Any]:
 
 
 DEFAULT = Config()
+
+
+def config_start(paths: list[str], stdin_filename: str | None = None) -> Path:
+    """Where the config is looked up from: the folder all inputs share (as
+    black finds a project's root), so the order of the inputs does not
+    matter; stdin stands at --stdin-filename, or the current folder."""
+    places = [os.path.abspath(stdin_filename or ".") if p == "-" else os.path.abspath(p) for p in paths]
+    try:
+        return Path(os.path.commonpath(places)) if places else Path.cwd()
+    except ValueError:  # (paths on different drives)
+        return Path(places[0])
 
 
 def find_config_file(start: Path) -> Path | None:

@@ -189,3 +189,18 @@ def test_a_folder_without_an_output_mode_is_named_in_the_error(tmp_path):
     result = invoke("clean", str(tmp_path))
     assert result.exit_code == 2
     assert "a folder needs -o DIR" in result.stderr
+
+
+def test_the_config_is_found_from_the_folder_all_inputs_share(tmp_path):
+    """The order of the inputs does not matter: a config in one input's
+    folder does not apply to a run over two folders."""
+    (tmp_path / "cleaner.toml").write_text("odd-spaces = false\n", encoding="utf-8")
+    for name in ("a", "b"):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "x.txt").write_text("a\u00a0b\n", encoding="utf-8")
+    (tmp_path / "a" / "cleaner.toml").write_text("odd-spaces = true\n", encoding="utf-8")
+    for order in (["a", "b"], ["b", "a"]):
+        result = invoke("clean", "--check", "--no-cache", *(str(tmp_path / name / "x.txt") for name in order))
+        assert result.exit_code == 0, result.output  # the shared folder's config: NBSP kept
+    one = invoke("clean", "--check", "--no-cache", str(tmp_path / "a" / "x.txt"))
+    assert one.exit_code == 1  # a's own config, for a's file alone
