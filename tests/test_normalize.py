@@ -76,3 +76,10 @@ def test_eth_in_ipa_stays():
     spanish = "República de Costa Rica, IPA: [re'puβlika ðe 'kosta 'rrika]), là một quốc gia\n"
     assert clean(spanish) == spanish
     assert clean("Ông [Ðỗ Văn Nam] và bà [Ðào]\n") == "Ông [Đỗ Văn Nam] và bà [Đào]\n"
+
+
+def test_unicode_line_and_paragraph_separators_become_line_ends():
+    doc = cleaner.clean_text("Một\u2028hai\u2029ba\n")
+    assert doc.text == "Một\nhai\nba\n"
+    assert [c.kind for c in doc.changes] == ["line-ending"]
+    assert cleaner.clean_text("Một\u2028hai\n", cleaner.Config(line_endings=False)).text == "Một\u2028hai\n"

@@ -329,3 +329,8 @@ def run(doc: Document, config: Config) -> None:
         # output will have, or cleaning the output again would differ.
         doc.text = doc.text.replace("\r\n", "\n").replace("\r", "\n")
         doc.record(STAGE, "line-ending", None, "", "", "CRLF/CR line endings -> LF")
+    if config.line_endings and ("\u2028" in doc.text or "\u2029" in doc.text):
+        # Unicode's line and paragraph separators (from JavaScript strings):
+        # lines to every tool that splits lines as Python does, so lines here.
+        doc.text = doc.text.replace("\u2028", "\n").replace("\u2029", "\n")
+        doc.record(STAGE, "line-ending", None, "", "", "U+2028/U+2029 line/paragraph separators -> LF")
