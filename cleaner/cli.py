@@ -342,7 +342,8 @@ def _run_clean(run: CleanRun, config: Config, console: Console, errors: list[tup
                 reporter.add_error(path, message)
             # After a first Ctrl-C, the run starts nothing new and still
             # yields what workers had finished.
-            for result in run.results(stop=stop):
+            reporter.counts_in_add = False  # the run counts files as they finish
+            for result in run.results(stop=stop, on_done=reporter.progress.finished):
                 reporter.add(result)
     except BaseException:
         reporter.abort()

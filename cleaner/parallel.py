@@ -165,10 +165,13 @@ def _warm_rules(sources: list[Source], config: Config) -> None:
             prepared.add(rules)
 
 
-def run_ordered(sources: list[Source], config: Config, mode, cache, stop=None) -> Iterator:
+def run_ordered(sources: list[Source], config: Config, mode, cache, stop=None, on_done=None) -> Iterator:
     """Yield a FileResult per source, in order. When ``stop.requested``
     becomes true (first Ctrl-C), nothing new is started; work already
-    running finishes and its results are still yielded."""
+    running finishes and its results are still yielded. ``on_done(results)``
+    is called with the results of finished work as it finishes, which with
+    worker processes is before their turn comes (a progress bar)."""
+    done = on_done or (lambda results: None)
     from .runner import clean_source
 
     workers = worker_count(config)
@@ -180,7 +183,9 @@ def run_ordered(sources: list[Source], config: Config, mode, cache, stop=None) -
         for source in sources:
             if _stopping(stop):
                 return
-            yield clean_source(source, config, mode, cache)
+            result = clean_source(source, config, mode, cache)
+            done([result])
+            yield result
         return
     parts = _finer_tail(parts, workers)  # (a run of one batch stays in this process)
     from concurrent.futures import ProcessPoolExecutor
@@ -199,9 +204,13 @@ def run_ordered(sources: list[Source], config: Config, mode, cache, stop=None) -
             if isinstance(part, Source):
                 while pending:  # results stay in input order
                     yield from _next_results(pending)
-                yield _clean_big_jsonl(part, config, mode, pool)
+                result = _clean_big_jsonl(part, config, mode, pool)
+                done([result])
+                yield result
                 continue
-            pending.append(pool.submit(_clean_batch, part, config, mode, cache))
+            future = pool.submit(_clean_batch, part, config, mode, cache)
+            future.add_done_callback(_reporting(done))
+            pending.append(future)
             while len(pending) >= workers * IN_FLIGHT_PER_WORKER or (pending and pending[0].done()):
                 yield from _next_results(pending)
         if _stopping(stop):
@@ -215,6 +224,15 @@ def run_ordered(sources: list[Source], config: Config, mode, cache, stop=None) -
         for future in pending:
             future.cancel()
         pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _reporting(done):
+    """A future's done-callback handing its results to ``done`` (run in the
+    pool's own thread, as the batch finishes)."""
+    def callback(future: Future) -> None:
+        if not future.cancelled() and future.exception() is None:
+            done(future.result())
+    return callback
 
 
 def _stopping(stop) -> bool:

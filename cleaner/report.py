@@ -12,6 +12,7 @@ from __future__ import annotations
 import difflib
 import os
 import sys
+import threading
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -229,6 +230,7 @@ class ProgressBar:
 
     def __init__(self, console: Console, total: int | None, enabled: bool) -> None:
         self._progress = None
+        self._lock = threading.Lock()
         self.console = console
         if enabled and (total is None or total >= PROGRESS_MIN_FILES):
             from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
@@ -242,14 +244,20 @@ class ProgressBar:
             self._bytes = 0
             self._progress.start()
 
-    def advance(self, size: int = 0) -> None:
+    def advance(self, size: int = 0, files: int = 1) -> None:
         if self._progress is not None:
             self._bytes += size
             task = self._progress.tasks[0]
             elapsed = task.elapsed or 0
-            rate = (f"{(task.completed + 1) / elapsed:.0f} files/s {self._bytes / 1e6 / elapsed:.1f} MB/s"
+            rate = (f"{(task.completed + files) / elapsed:.0f} files/s {self._bytes / 1e6 / elapsed:.1f} MB/s"
                     if elapsed > 0.5 else "")
-            self._progress.update(self._task, advance=1, rate=rate)
+            self._progress.update(self._task, advance=files, rate=rate)
+
+    def finished(self, results) -> None:
+        """Count ``results`` as done (called as work finishes, possibly from
+        a worker pool's thread: rich's Progress takes a lock)."""
+        with self._lock:
+            self.advance(sum(getattr(r, "size", None) or 0 for r in results), len(results))
 
     def stop(self) -> None:
         if self._progress is not None:
@@ -407,6 +415,8 @@ class Reporter:
         self.diff_color = use_color(color, sys.stdout)
         self.report = report
         self.progress = ProgressBar(console, total, progress_enabled(console.file, quiet=quiet))
+        # The run counts files on the bar as they finish (on_done); else add does.
+        self.counts_in_add = True
 
     def add_error(self, path: str, message: str) -> None:
         self.summary.add_error(path, message)
@@ -418,7 +428,8 @@ class Reporter:
         self.summary.add(result)
         if self.report:
             self.report.add(result)
-        self.progress.advance(getattr(result, "size", None) or 0)
+        if self.counts_in_add:
+            self.progress.advance(getattr(result, "size", None) or 0)
         name = display_name(result)
         out = self.console
         if result.error:

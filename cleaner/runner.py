@@ -318,7 +318,9 @@ class CleanRun:
             raise
         self.to_clean = sum(entry is None for entry in self.known)
 
-    def results(self, stop=None) -> Iterator[FileResult]:
+    def results(self, stop=None, on_done=None) -> Iterator[FileResult]:
+        """The results, in order; ``on_done(results)`` hears of finished
+        ones as they finish (see :func:`cleaner.parallel.run_ordered`)."""
         cache = self.cache
         reader = CacheReader(cache.path, cache.fingerprint) if cache is not None else None
         results: Iterator[FileResult] = iter(())
@@ -326,12 +328,15 @@ class CleanRun:
             from .parallel import run_ordered
 
             results = run_ordered([s for s, entry in zip(self.sources, self.known) if entry is None],
-                                  self.config, self.mode, reader, stop)
+                                  self.config, self.mode, reader, stop, on_done)
         for source, entry in zip(self.sources, self.known):
             if entry is not None:
                 if stop is not None and stop.requested:
                     return
-                yield FileResult(source, "unchanged", cached=True, size=entry) if type(entry) is int else entry
+                known = FileResult(source, "unchanged", cached=True, size=entry) if type(entry) is int else entry
+                if on_done is not None:
+                    on_done([known])
+                yield known
                 continue
             result = next(results, None)
             if result is None:  # stopped

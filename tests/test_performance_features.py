@@ -53,6 +53,28 @@ def test_workers_give_same_results_in_order(tmp_path, monkeypatch):
         assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes()
 
 
+def test_finished_work_is_counted_as_it_finishes(tmp_path, monkeypatch):
+    """The progress bar hears of every file once, cleaned by workers or
+    here, or known clean from the cache."""
+    import cleaner.parallel as parallel
+    from cleaner.runner import CleanRun
+
+    monkeypatch.setattr(parallel, "BATCH_FILES", 2)  # several batches
+    folder = _tree(tmp_path, count=9)
+    errors: list = []
+    sources = list(iter_sources([str(folder)], FAST.include, FAST.exclude, errors))
+    for workers in (1, 2):
+        config = FAST.replace(workers=workers, cache=True, cache_dir=str(tmp_path / f"cache{workers}"))
+        for _ in range(2):  # the second run finds the clean files in the cache
+            counted: list = []
+            run = CleanRun(sources, config, Mode(write=False))
+            try:
+                results = list(run.results(on_done=counted.extend))
+            finally:
+                run.close()
+            assert sorted(r.path for r in counted) == sorted(r.path for r in results) == sorted(s.path for s in sources)
+
+
 def test_workers_send_back_records_without_texts_unless_asked(tmp_path, monkeypatch):
     """Writing to a folder, the parent reads a result's records, not its
     text (three copies of it, pickled): workers leave the texts out, unless
