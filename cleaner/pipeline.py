@@ -69,6 +69,8 @@ def _settle(doc: Document, config: Config) -> None:
         _run_stages(probe, config, repair=False)
         doc.text = probe.text
         recent = probe.changes
+        # (the probe restates the damage still left unresolved)
+        doc.changes[:] = [change for change in doc.changes if change.kind != "lossy-unresolved"]
         doc.changes.extend(probe.changes)
         doc.warnings.extend(w for w in probe.warnings if w not in doc.warnings)
 

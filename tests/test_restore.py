@@ -471,3 +471,21 @@ def test_dense_bigram_table_waits_for_enough_scores():
     fresh.__dict__.update({k: v for k, v in model.__dict__.items() if k not in ("_dense", "_scored")})
     assert fresh._bigram_table(10) is None
     assert fresh._bigram_table(module.DENSE_AFTER) is not None
+
+
+def test_restoring_again_changes_nothing_after_a_run_of_lone_marks():
+    """What is restored is context for what is left ("? ? ? ?": the last
+    is a question mark after three marks, a letter after three words): the
+    stage goes on until nothing more changes, so a second run finds
+    nothing to do."""
+    once = cleaner.clean_text("U0?q ? ? ? ?")
+    assert cleaner.clean_text(once.text).text == once.text
+    assert [c.kind for c in once.changes].count("lossy-unresolved") <= 1  # stated once, not per round
+
+
+def test_a_line_separator_made_by_a_mojibake_repair_is_a_line_for_the_rules():
+    """ftfy turns "â€¨" into U+2028: a line end before the rules run, so the
+    second run sees the same lines."""
+    once = cleaner.clean_text("Quáº\xadn Quáº\xadn â€¨ â€” â€”")
+    assert "\u2028" not in once.text
+    assert cleaner.clean_text(once.text).text == once.text

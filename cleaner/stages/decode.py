@@ -9,6 +9,7 @@ import re
 from ..config import Config
 from ..document import Document
 from ..errors import BinaryInputError, DecodeError
+from .normalize import line_feeds
 
 STAGE = "decode"
 
@@ -324,13 +325,12 @@ def run(doc: Document, config: Config) -> None:
     else:
         decode(doc.raw, config, doc)
     doc.decoded_text = doc.text
-    if config.line_endings and "\r" in doc.text:
+    if config.line_endings:
         # Now rather than in normalize: every stage must see the lines the
         # output will have, or cleaning the output again would differ.
-        doc.text = doc.text.replace("\r\n", "\n").replace("\r", "\n")
-        doc.record(STAGE, "line-ending", None, "", "", "CRLF/CR line endings -> LF")
-    if config.line_endings and ("\u2028" in doc.text or "\u2029" in doc.text):
-        # Unicode's line and paragraph separators (from JavaScript strings):
-        # lines to every tool that splits lines as Python does, so lines here.
-        doc.text = doc.text.replace("\u2028", "\n").replace("\u2029", "\n")
-        doc.record(STAGE, "line-ending", None, "", "", "U+2028/U+2029 line/paragraph separators -> LF")
+        if "\r" in doc.text:
+            doc.text = doc.text.replace("\r\n", "\n").replace("\r", "\n")
+            doc.record(STAGE, "line-ending", None, "", "", "CRLF/CR line endings -> LF")
+        if "\u2028" in doc.text or "\u2029" in doc.text:
+            doc.text = line_feeds(doc.text)
+            doc.record(STAGE, "line-ending", None, "", "", "U+2028/U+2029 line/paragraph separators -> LF")

@@ -17,6 +17,7 @@ from .. import vietnamese
 from ..config import Config
 from ..document import Document
 from ..fastpath import ftfy_may_change, lines_ftfy_may_change
+from .normalize import line_feeds
 
 STAGE = "repair"
 
@@ -124,6 +125,8 @@ def run(doc: Document, config: Config) -> None:
         line = lines[index]
         fixed = fix_line(line)
         if fixed != line:
+            if config.line_endings:
+                fixed = line_feeds(fixed)  # ("â€¨" was U+2028: a line end)
             doc.record(STAGE, "mojibake", index + 1, line, fixed, "mojibake repaired (ftfy)")
             lines[index] = fixed
             changed = True

@@ -17,8 +17,17 @@ from ..fastpath import holds, to_nfc
 STAGE = "normalize"
 
 
-def _line_endings(text: str) -> str:
-    return text.replace("\r\n", "\n").replace("\r", "\n") if "\r" in text else text
+def line_feeds(text: str) -> str:
+    """CRLF, CR and Unicode's line and paragraph separators (U+2028 and
+    U+2029, from JavaScript strings) as LF. Done by the decode stage, and
+    by the mojibake stage to what ftfy makes ("â€¨" is U+2028), so that
+    every stage sees the lines the output will have."""
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if "\u2028" in text or "\u2029" in text:
+        text = text.replace("\u2028", "\n").replace("\u2029", "\n")
+    return text
+
 
 
 def _nfc(text: str) -> str:
@@ -174,7 +183,7 @@ def steps(config: Config) -> list[tuple[str, str, Callable[[str], str]]]:
     """(kind, reason, function) for each enabled step, in order."""
     chosen: list[tuple[str, str, Callable[[str], str]]] = []
     if config.line_endings:
-        chosen.append(("line-ending", "CRLF/CR line endings -> LF", _line_endings))
+        chosen.append(("line-ending", "CRLF/CR and U+2028/U+2029 line endings -> LF", line_feeds))
     if config.nfc:
         chosen.append(("nfc", "Unicode NFC composition", _nfc))
     if config.invisible:

@@ -67,6 +67,9 @@ def _cp1252_writes(char: str) -> bool:
     return True
 
 
+MAX_ROUNDS = 3
+
+
 def run(doc: Document, config: Config) -> None:
     if not config.restore_lossy or not has_inner_damage(doc.text):
         return
@@ -74,4 +77,17 @@ def run(doc: Document, config: Config) -> None:
         from ..restore import restore_document
     except ImportError:
         return
-    restore_document(doc, config)
+    # What is restored is context for what is left: a lone "?" after "? ?"
+    # may be a question mark, after the words they became a lost letter.
+    # Rounds go on while one restores something (cleaning the output again
+    # must change nothing); only the last round's unresolved spots stay
+    # recorded.
+    unresolved_from = None
+    for _ in range(MAX_ROUNDS):
+        if unresolved_from is not None:
+            doc.changes[unresolved_from:] = [c for c in doc.changes[unresolved_from:]
+                                             if c.kind != "lossy-unresolved"]
+        before, unresolved_from = doc.text, len(doc.changes)
+        restore_document(doc, config)
+        if doc.text == before or not has_inner_damage(doc.text):
+            break
