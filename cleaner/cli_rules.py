@@ -11,6 +11,7 @@ import typer
 
 from .config import Config, load_config
 from .errors import CleanerError
+from .report import is_safety_cap_warning
 from .rules import Rule, builtin_packs, load_named, load_rules
 from .rules.loader import parse_inline
 
@@ -121,7 +122,13 @@ def test(files: Optional[list[Path]] = typer.Argument(None, help="Pages to show 
     config = config.replace(force=force or config.force, **({"rules": tuple(rules)} if rules else {}))
     for path in files or ():
         try:
-            doc = clean_bytes(path.read_bytes(), config, path=str(path))
+            data = path.read_bytes()
+            doc = clean_bytes(data, config, path=str(path))
+            capped = not config.force and any(is_safety_cap_warning(w) for w in doc.warnings)
+            if capped:
+                # A run keeps such a page whole; what the rules match is
+                # what a reviewer needs to see here all the same.
+                doc = clean_bytes(data, config.replace(force=True), path=str(path))
         except (OSError, CleanerError) as exc:
             raise _fail(f"{path}: {exc}") from None
         for change in doc.changes:
@@ -131,6 +138,9 @@ def test(files: Optional[list[Path]] = typer.Argument(None, help="Pages to show 
             for line in change.before.split("\n"):
                 if line.strip():
                     sys.stdout.write(f"{path}:{where}\t{change.rule}\t{line.strip()}\n")
+        if capped:
+            sys.stderr.write(f"cleaner: warning: {path}: over the {config.safety_cap:.0%} safety cap: "
+                             "a run keeps this page whole (--force removes the lines listed)\n")
         for warning in doc.warnings:
             sys.stderr.write(f"cleaner: warning: {path}: {warning}\n")
     if failures:

@@ -319,6 +319,16 @@ def test_rules_test_reports_removals_and_failing_examples(tmp_path):
     assert failing.exit_code == 1 and "should match: 'b'" in failing.output
 
 
+def test_rules_test_lists_what_the_rules_match_on_a_page_over_the_safety_cap(tmp_path):
+    page = tmp_path / "page.txt"
+    page.write_text("Chia sẻ | In bài viết\nLượt xem: 1.447\nTin liên quan:\nBình luận\n"
+                    "Ông Nguyễn Văn A cho biết, huyện đã hỗ trợ hơn một nghìn hộ nghèo.\n", encoding="utf-8")
+    result = runner.invoke(app, ["rules", "test", str(page)])
+    assert result.exit_code == 0
+    assert "vi.counter\tLượt xem: 1.447" in result.stdout
+    assert "a run keeps this page whole" in result.stderr
+
+
 def test_clean_rules_option(tmp_path):
     page = tmp_path / "a.txt"
     page.write_text(BODY + "Lượt xem: 12\n", encoding="utf-8")
