@@ -692,3 +692,15 @@ def test_a_footer_exposed_by_a_tail_marker_goes_in_the_same_run():
     assert cleaner.clean_text(doc.text).text == doc.text
     footer = [c for c in doc.changes if c.stage == "chrome" and c.before == "©2023 Báo Mẫu"]
     assert footer and footer[0].line == 8
+
+
+def test_each_round_takes_the_rules_for_the_text_left():
+    """Links and counters can hide a page's language; once a round removed
+    them, the next one reads the text left with the rules for it, as a
+    second run would."""
+    generic = tuple(load_rules(("generic",), None))
+    text = "https://example.com/tin-tuc/a-b-c?id=1\n" + BODY + "Tin liên quan:\n"
+    assert removed_lines(text, generic) == ["https://example.com/tin-tuc/a-b-c?id=1"]
+    plan = plan_removal(text, generic, lambda left: VI)
+    assert [plan.lines[i].strip() for i in sorted(plan.removed)] == [
+        "https://example.com/tin-tuc/a-b-c?id=1", "Tin liên quan:"]

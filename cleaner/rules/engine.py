@@ -48,7 +48,9 @@ def remove_chrome(doc: Document, config: Config) -> None:
     rules = rules_for(config, doc.text, doc.path)
     if not rules:
         return
-    plan = plan_removal(doc.text, rules)
+    # (each round takes the rules for what is left: without a page's links
+    # and counters, its language may show)
+    plan = plan_removal(doc.text, rules, lambda text: rules_for(config, text, doc.path))
     if not plan.removed:
         return
     share = plan.removed_share
@@ -96,20 +98,24 @@ def _runs(removed: dict[int, tuple[Rule, ...]]):
 MAX_ROUNDS = 4  # plans made over what the previous ones left
 
 
-def plan_removal(text: str, rules: tuple[Rule, ...] | list[Rule]) -> Plan:
+def plan_removal(text: str, rules: tuple[Rule, ...] | list[Rule], rules_for_text=None) -> Plan:
     """The lines ``rules`` remove from ``text``. What one round removes can
     expose more: a tail marker takes the last paragraphs, and the footer
     line above them ("©2023 Báo Mẫu") is now past the body's end. Rounds
     over the text left go on until one removes nothing (at most
     :data:`MAX_ROUNDS`), so that cleaning the output again removes nothing
-    more. Lines are numbered as in ``text``."""
+    more; ``rules_for_text(text)``, if given, chooses each later round's
+    rules. Lines are numbered as in ``text``."""
     plan = _plan_once(text, rules)
     current, origin = plan, range(len(plan.lines))
     for _ in range(MAX_ROUNDS - 1):
         if not current.removed:
             break
         origin = [origin[i] for i in range(len(current.lines)) if i not in current.removed]
-        current = _plan_once(_kept_text(current), rules)
+        left = _kept_text(current)
+        if rules_for_text is not None:
+            rules = rules_for_text(left)
+        current = _plan_once(left, rules)
         for i, found in current.removed.items():
             plan.removed[origin[i]] = found
     return plan

@@ -151,7 +151,12 @@ def is_body_paragraph(line: str) -> bool:
 def detect_language(text: str) -> str | None:
     """"vi" when many words carry Vietnamese letters, "en" when English
     function words are frequent, else None."""
-    sample = text[:5000]  # a few paragraphs tell the language
+    # A few paragraphs tell the language; read as the normalize stage will
+    # leave them (a combining accent or a zero-width space cuts a word in
+    # two, and the next run would see other words: another language).
+    sample = text[:5000]
+    if not sample.isascii():
+        sample = to_nfc(_INVISIBLE.sub("", sample))
     counted = _word_counts(sample) if numpy_worth_it(len(sample)) else None
     words = None
     if counted is None:
