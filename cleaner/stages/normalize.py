@@ -91,8 +91,14 @@ def _lookalikes(text: str) -> str:
     # (the pattern is slow: it starts at every letter).
     lines = text.split("\n")
     for index, line in enumerate(lines):
-        if "Ð" in line or "ð" in line:
-            lines[index] = _ETH_WORD.sub(_fix_eth, line)
+        # A word made "đo" is evidence for the eths near it ("lnh ðo, ch
+        # ðo"): passes until none changes, as a second run would go on.
+        while "Ð" in line or "ð" in line:
+            fixed = _ETH_WORD.sub(_fix_eth, line)
+            if fixed == line:
+                break
+            line = fixed
+        lines[index] = line
     return "\n".join(lines)
 
 
