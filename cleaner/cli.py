@@ -290,6 +290,8 @@ def clean(
     # be cleaned again, into output/output/..., on every run.
     sources = list(iter_sources(paths, input_globs(config), config.exclude, errors, compressed=True,
                                 skip_folder=output))
+    if len(paths) > 1:
+        sources = _once_each(sources)
     if stdin_filename:
         sources = [Source(s.path, stdin_filename) if s.path == STDIN else s for s in sources]
     to_stdout = not (output or in_place or check or diff)
@@ -313,6 +315,27 @@ def clean(
                    check=check, diff=diff, in_place=in_place, report_file=report_file)
     finally:
         run.close()
+
+
+def _once_each(sources: list[Source]) -> list[Source]:
+    """A file named twice, or named and found in a folder also named, is
+    cleaned once (the first time it comes)."""
+    import os
+
+    seen: set[tuple[int, int]] = set()
+    unique = []
+    for source in sources:
+        if source.path != STDIN:
+            try:
+                info = os.stat(source.path)
+            except OSError:
+                unique.append(source)  # (its error comes when it is read)
+                continue
+            if (info.st_dev, info.st_ino) in seen:
+                continue
+            seen.add((info.st_dev, info.st_ino))
+        unique.append(source)
+    return unique
 
 
 def _run_clean(run: CleanRun, config: Config, console: Console, errors: list[tuple[str, str]], *,

@@ -204,3 +204,11 @@ def test_the_config_is_found_from_the_folder_all_inputs_share(tmp_path):
         assert result.exit_code == 0, result.output  # the shared folder's config: NBSP kept
     one = invoke("clean", "--check", "--no-cache", str(tmp_path / "a" / "x.txt"))
     assert one.exit_code == 1  # a's own config, for a's file alone
+
+
+def test_a_file_named_twice_is_cleaned_once(tmp_path):
+    path = tmp_path / "a.txt"
+    path.write_text("a\u00a0b\n", encoding="utf-8")
+    result = invoke("clean", "--check", "--no-cache", str(path), str(path), str(tmp_path))
+    assert result.exit_code == 1
+    assert result.stderr.count("would change") == 1 and "1 file(s)" in result.stderr
