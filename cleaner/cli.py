@@ -7,6 +7,7 @@ unreadable, bad config). Data goes to stdout, messages to stderr.
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 from typing import Optional
@@ -320,8 +321,6 @@ def clean(
 def _once_each(sources: list[Source]) -> list[Source]:
     """A file named twice, or named and found in a folder also named, is
     cleaned once (the first time it comes)."""
-    import os
-
     seen: set[tuple[int, int]] = set()
     unique = []
     for source in sources:
