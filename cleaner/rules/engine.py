@@ -36,6 +36,10 @@ class Plan:
     removed: dict[int, tuple[Rule, ...]] = field(default_factory=dict)
     body: tuple[int, int] | None = None  # first and last anchor paragraph
     norms: list[str] = field(default_factory=list)  # the lines normalized
+    # No tail marker or block start matched: each line was judged on its
+    # own and the body's bounds are paragraphs no rule claims, so the same
+    # rules over the lines left remove nothing more.
+    settled: bool = True
 
     @property
     def removed_share(self) -> float:
@@ -111,14 +115,20 @@ def plan_removal(text: str, rules: tuple[Rule, ...] | list[Rule], rules_for_text
     for _ in range(MAX_ROUNDS - 1):
         if not current.removed:
             break
-        origin = [origin[i] for i in range(len(current.lines)) if i not in current.removed]
         left = _kept_text(current)
-        if rules_for_text is not None:
-            rules = rules_for_text(left)
+        chosen = rules_for_text(left) if rules_for_text is not None else rules
+        if current.settled and _same_rules(chosen, rules):
+            break
+        rules = chosen
+        origin = [origin[i] for i in range(len(current.lines)) if i not in current.removed]
         current = _plan_once(left, rules)
         for i, found in current.removed.items():
             plan.removed[origin[i]] = found
     return plan
+
+
+def _same_rules(one, other) -> bool:
+    return one is other or (len(one) == len(other) and all(a is b for a, b in zip(one, other)))
 
 
 def _plan_once(text: str, rules: tuple[Rule, ...] | list[Rule]) -> Plan:
@@ -174,6 +184,7 @@ def _plan_once(text: str, rules: tuple[Rule, ...] | list[Rule]) -> Plan:
     rows = [(i, norms[i]) for i in sorted(segmented)
             if 0 <= i < len(norms) and norms[i] and len(norms[i]) <= longest and i not in hits]
     hits.update(_segment_hits(rows, line_rules, finder, marks, views))
+    plan.settled = not marker_at and not starts
     if not hits and not marker_at and not starts:
         return plan
     # 2. The main body: strong paragraphs no rule claims. Tail markers need
