@@ -305,6 +305,9 @@ def clean(
                 write=not (check or diff), diff=diff, reuse_results=check and not report_file,
                 texts=diff or to_stdout or report_file is not None)
 
+    if report_file is not None and _report_overwrites(report_file, sources, output):
+        raise _fail(f"--report {report_file} is one of the inputs or outputs; name another file")
+
     # Files the cache knows are clean by their stat are found first; the
     # rules are loaded (and checked) only if something is left to clean.
     try:
@@ -316,6 +319,18 @@ def clean(
                    check=check, diff=diff, in_place=in_place, report_file=report_file)
     finally:
         run.close()
+
+
+def _report_overwrites(report_file: Path, sources: list[Source], output: Optional[Path]) -> bool:
+    """Whether the report would be written over an input or an output."""
+    report = os.path.abspath(report_file)
+    for source in sources:
+        if source.path == STDIN:
+            continue
+        if os.path.abspath(source.path) == report or (
+                output is not None and os.path.abspath(os.path.join(output, source.relative)) == report):
+            return True
+    return False
 
 
 def _once_each(sources: list[Source]) -> list[Source]:

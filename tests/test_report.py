@@ -423,3 +423,16 @@ def test_a_file_name_that_is_not_utf8_is_shown_with_byte_escapes(tmp_path):
     assert "a\\xff.txt" in result.stdout  # the diff's header
     data = report.read_bytes().decode("utf-8")  # strict: no lone surrogate escaped into it
     assert "\\udcff" not in data and json.loads(data)["files"][0]["path"].endswith("a\\xff.txt")
+
+
+def test_a_report_over_an_input_or_an_output_is_refused(tmp_path):
+    page = tmp_path / "in" / "page.json"
+    page.parent.mkdir()
+    page.write_text("a\u00a0b\n", encoding="utf-8")
+    (tmp_path / "out").mkdir()
+    for args in (["--check", "--report", str(page)],
+                 ["-o", str(tmp_path / "out"), "--report", str(tmp_path / "out" / "page.json")]):
+        result = CliRunner().invoke(app, ["clean", str(page), "--no-cache", *args])
+        assert result.exit_code == 2 and "is one of the inputs or outputs" in result.stderr
+    assert page.read_text(encoding="utf-8") == "a\u00a0b\n"
+    assert not list((tmp_path / "out").iterdir())
