@@ -24,6 +24,7 @@ it and ``cleaner cache clear`` empties it.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import sqlite3
 import time
@@ -119,14 +120,27 @@ def _code_fingerprint() -> str:
 
 def _named_files(config: Config) -> str:
     """Size and mtime of every file a string option names (rule files, a
-    model): editing one of them invalidates the entries."""
+    model, the rule files of a [sites."…"] section): editing one of them
+    invalidates the entries."""
     parts = []
+    for item in _option_strings(config):
+        if len(item) < 4096 and os.path.isfile(item):
+            info = os.stat(item)
+            parts.append(f"{os.path.abspath(item)}:{info.st_size}:{info.st_mtime_ns}")
+    return "\n".join(parts)
+
+
+def _option_strings(config: Config):
     for value in vars(config).values():
         for item in value if isinstance(value, tuple) else (value,):
-            if isinstance(item, str) and len(item) < 4096 and os.path.isfile(item):
-                info = os.stat(item)
-                parts.append(f"{os.path.abspath(item)}:{info.st_size}:{info.st_mtime_ns}")
-    return "\n".join(parts)
+            if isinstance(item, str):
+                yield item
+    for site in config.sites:  # (each a JSON table: its own "rules" list)
+        try:
+            names = json.loads(site).get("rules") or ()
+        except (ValueError, AttributeError):
+            continue
+        yield from (name for name in names if isinstance(name, str))
 
 
 def fingerprint(config: Config) -> str:

@@ -112,6 +112,28 @@ def test_cache_skips_clean_files_and_notices_changes(tmp_path):
     assert fingerprint(config) == fingerprint(config.replace(workers=3))
 
 
+def test_editing_a_rule_file_of_a_site_section_invalidates_the_cache(tmp_path):
+    """A [sites."…"] section's rule files count as named files too: edited,
+    the entries recorded under them are not used."""
+    import os
+
+    (tmp_path / "site.vn").mkdir()
+    page = tmp_path / "site.vn" / "a.txt"
+    page.write_text("Câu một dài của bài viết này, với nhiều chữ hơn để bài không quá ngắn.\n"
+                    "Câu hai của bài viết cũng dài như thế, nói về một chuyện khác trong ngày.\n"
+                    "Quảng bá: mua ngay\n", encoding="utf-8")
+    rules = tmp_path / "s.toml"
+    rules.write_text('[[rule]]\nid = "s.x"\ncategory = "ads"\nmatch = "prefix"\nphrases = ["Không khớp"]\n',
+                     encoding="utf-8")
+    (tmp_path / "cleaner.toml").write_text('rules = ["generic"]\n[sites."site.vn"]\nrules = ["generic", "s.toml"]\n',
+                                           encoding="utf-8")
+    args = ["clean", "--check", "--force", "--cache-dir", str(tmp_path / "cache"), str(page)]
+    assert runner.invoke(app, args).exit_code == 0
+    rules.write_text(rules.read_text(encoding="utf-8").replace("Không khớp", "Quảng bá"), encoding="utf-8")
+    os.utime(rules, ns=(rules.stat().st_atime_ns, rules.stat().st_mtime_ns + 5_000_000_000))
+    assert runner.invoke(app, args).exit_code == 1  # the edited rule removes the line
+
+
 def test_cached_file_still_written_with_output_dir(tmp_path):
     folder = _tree(tmp_path, 1)
     config = FAST.replace(workers=1, cache_dir=str(tmp_path / "cache"))
