@@ -704,3 +704,17 @@ def test_each_round_takes_the_rules_for_the_text_left():
     plan = plan_removal(text, generic, lambda left: VI)
     assert [plan.lines[i].strip() for i in sorted(plan.removed)] == [
         "https://example.com/tin-tuc/a-b-c?id=1", "Tin liên quan:"]
+
+
+def test_a_site_section_turns_rules_on_under_rules_none(tmp_path):
+    """rules = ["none"] with a [sites."…"] section: rules for that site only."""
+    (tmp_path / "cleaner.toml").write_text('rules = ["none"]\n[sites."deep.vn"]\nrules = ["default"]\n',
+                                           encoding="utf-8")
+    page = "\n".join([BODY.strip(), "Lượt xem: 1447"]) + "\n"
+    for folder in ("deep.vn", "other"):
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "a.txt").write_text(page, encoding="utf-8")
+    config = load_config(None, start=tmp_path)
+    site = cleaner.clean_text(page, config, path=str(tmp_path / "deep.vn" / "a.txt"))
+    other = cleaner.clean_text(page, config, path=str(tmp_path / "other" / "a.txt"))
+    assert "Lượt xem" not in site.text and "Lượt xem" in other.text
