@@ -3,6 +3,7 @@ inspect one."""
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 from typing import Optional
@@ -51,6 +52,7 @@ def train_command(
     limits = (limits + [limits[-1]] * 3)[: order - 1]
     # a context must survive wherever its extensions do
     limits = [max(limits[: i + 1]) for i in range(len(limits))]
+    _check_writable(output)  # before the training's minutes, not after
     progress = None
     lines = iter_lines(corpus)
     if sys.stderr.isatty():
@@ -73,11 +75,31 @@ def train_command(
     finally:
         if progress:
             bar.stop()
-    model.save(output)
+    if not model.meta.get("training_tokens"):
+        raise _error("the corpus holds no words to train on")
+    # Written beside the target, then renamed: an interrupted save never
+    # leaves half a model where a model was.
+    temp = output.with_name(f".{output.name}.{os.getpid()}.partial")
+    try:
+        model.save(temp)
+        os.replace(temp, output)
+    except OSError as exc:
+        temp.unlink(missing_ok=True)
+        raise _error(f"{output}: cannot write: {exc.strerror or exc}") from None
     size = output.stat().st_size
     Console(stderr=True, highlight=False).print(
         f"wrote {output}: {size / 1e6:.1f} MB, vocabulary {len(model.vocab):,}, "
         f"{model.meta['training_tokens']:,} tokens", markup=False)
+
+
+def _check_writable(output: Path) -> None:
+    folder = output.parent
+    if output.is_dir():
+        raise _error(f"{output}: is a folder; name the model file to write")
+    if not folder.is_dir():
+        raise _error(f"{output}: no such folder {folder}")
+    if not os.access(folder, os.W_OK):
+        raise _error(f"{output}: cannot write in {folder}")
 
 
 @model_app.command("info")

@@ -325,6 +325,14 @@ def test_cli_model_info_shipped_and_bad_files(tmp_path):
     damaged = tmp_path / "in.txt"
     damaged.write_text("Tôi ?i h?c\n", encoding="utf-8")
     assert runner.invoke(app, ["clean", str(damaged), "--model", str(bad)]).exit_code == 2
+    # an output that cannot be written, and a corpus without words: one line, exit 2, no file
+    for corpus, output, message in ((damaged, tmp_path / "no" / "x.npz", "no such folder"),
+                                    (damaged, tmp_path, "is a folder"),
+                                    (tmp_path / "empty.txt", tmp_path / "e.npz", "no words")):
+        corpus.touch()
+        result = runner.invoke(app, ["model", "train", str(corpus), "-o", str(output)])
+        assert result.exit_code == 2 and message in result.stderr, result.output
+    assert not (tmp_path / "e.npz").exists() and not list(tmp_path.glob(".*.partial"))
 
 
 def test_restore_options_from_config_files():
