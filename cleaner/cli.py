@@ -425,7 +425,7 @@ def detect(
                 data, _ = read_bytes(source)
             decode(data, config, doc)
         except (CleanerError, SourceError) as exc:
-            console.print(f"cleaner: error: {source.path}: {exc}", markup=False)
+            console.print(f"cleaner: error: {source.path}: {exc}", markup=False, soft_wrap=True)
             failed = True
             continue
         if as_json:
@@ -435,7 +435,7 @@ def detect(
         else:
             sys.stdout.write(f"{shown_path(source.path)}\t{doc.encoding}\t{doc.confidence:.2f}\t{doc.method}\n")
     for path, message in errors:
-        console.print(f"cleaner: error: {path}: {message}", markup=False)
+        console.print(f"cleaner: error: {path}: {message}", markup=False, soft_wrap=True)
         failed = True
     if failed:
         raise typer.Exit(EXIT_ERROR)

@@ -75,7 +75,7 @@ def learn(
         items, total = listed, len(listed)
     console = Console(stderr=True, highlight=False, **console_options(color))
     for path, message in errors:
-        console.print(f"cleaner: error: {path}: {message}", markup=False)
+        console.print(f"cleaner: error: {path}: {message}", markup=False, soft_wrap=True)
     if errors and total == 0:
         raise typer.Exit(2)
 
@@ -103,7 +103,7 @@ def learn(
             raise _fail(f"{output}: cannot write: {exc.strerror or exc}") from None
     for name, message in failures:
         if not quiet:
-            console.print(f"cleaner: warning: {name}: skipped: {message}", markup=False)
+            console.print(f"cleaner: warning: {name}: skipped: {message}", markup=False, soft_wrap=True)
     if not quiet:
         console.print(f"learned {len(proposals)} rules for {learned_sites} of {len(tally.sites)} sites "
                       f"from {documents} documents"

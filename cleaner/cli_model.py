@@ -16,7 +16,8 @@ model_app = typer.Typer(help="Train or inspect the syllable model that restores 
 
 
 def _error(message: str) -> typer.Exit:
-    Console(stderr=True, highlight=False).print(f"cleaner: error: {message}", markup=False)
+    Console(stderr=True, highlight=False).print(f"cleaner: error: {message}", markup=False,
+                                                soft_wrap=True)  # one line, however long
     return typer.Exit(2)
 
 

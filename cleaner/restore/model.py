@@ -193,7 +193,8 @@ class NgramModel:
                 "bow_b": quantize(np.concatenate([bow_b.get(n, np.zeros(len(keys[n]))) for n in orders])),
             }
         if topic is not None:
-            scale = float(max(np.abs(topic[0]).max(), np.abs(topic[1]).max())) / 127
+            # (all zero for a corpus without words: any scale keeps them zero)
+            scale = float(max(np.abs(topic[0]).max(), np.abs(topic[1]).max())) / 127 or 1.0
             meta = {**meta, "topic_scale": scale}
             extra["topic"], extra["topic_ctx"] = (
                 np.rint(t / scale).astype(np.int8).astype(np.float32) * np.float32(scale) for t in topic)
