@@ -109,6 +109,8 @@ class Config:
                 continue
             if key == "rules":
                 value = _rule_paths(value, source)
+            elif key in ("model", "cache_dir"):
+                value = _file_path(value, source)
             if key not in known:
                 # Sections owned by other parts (sites, inline rules) pass through.
                 if isinstance(value, (dict, list)) and key in EXTRA_SECTIONS:
@@ -170,6 +172,16 @@ def _rule_paths(value: Any, source: str) -> Any:
         return value
     return [str(base / v) if isinstance(v, str) and v.endswith(".toml") and not Path(v).is_absolute()
             else v for v in value]
+
+def _file_path(value: Any, source: str) -> Any:
+    """A model or cache folder named in a config file is relative to that
+    file, as its rule files are (not to wherever cleaner is run from)."""
+    if not (isinstance(value, str) and value and source.endswith(".toml")):
+        return value
+    if Path(value).is_absolute() or value.startswith("~"):
+        return value
+    return str(Path(source).parent / value)
+
 
 _FIELD_TYPES = {
     "encoding": (str, type(None)),

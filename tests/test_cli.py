@@ -212,3 +212,15 @@ def test_a_file_named_twice_is_cleaned_once(tmp_path):
     result = invoke("clean", "--check", "--no-cache", str(path), str(path), str(tmp_path))
     assert result.exit_code == 1
     assert result.stderr.count("would change") == 1 and "1 file(s)" in result.stderr
+
+
+def test_model_and_cache_folder_in_a_config_file_are_relative_to_it(tmp_path):
+    from cleaner.config import load_config
+
+    (tmp_path / "cfg").mkdir()
+    (tmp_path / "cfg" / "cleaner.toml").write_text('model = "m.npz"\ncache-dir = "c"\n', encoding="utf-8")
+    config = load_config(tmp_path / "cfg" / "cleaner.toml")
+    assert config.model == str(tmp_path / "cfg" / "m.npz")
+    assert config.cache_dir == str(tmp_path / "cfg" / "c")
+    overridden = config.replace_from({"model": "other.npz"}, "command line")  # the command line: as given
+    assert overridden.model == "other.npz"
