@@ -231,6 +231,9 @@ def test_rule_file_with_block(tmp_path):
     ('[[rule]]\nid = "x"\ncategory = "meta"\nmatch = "phrase"\nphrases = ["a"\n', 5, "invalid TOML"),
     ('[[rule]]\nid = "x"\ncategory = "meta"\nmatch = "phrase"\nphrases = ["a"]\n'
      '[[rule]]\nid = "x"\ncategory = "ads"\nmatch = "phrase"\nphrases = ["b"]\n', 6, "rule id 'x' is used twice"),
+    ('[[rule]]\nid = "x"\ncategory = "meta"\nmatch = "regex"\nregex = [""]\n', 5, "empty pattern"),
+    ('[[rule]]\nid = "x"\ncategory = "meta"\nmatch = "phrase"\nphrases = ["a"]\nmax-length = -3\n', 6,
+     "'max-length' must be a positive"),
 ])
 def test_malformed_rule_file_names_file_and_line(tmp_path, body, line, message):
     path = tmp_path / "bad.toml"

@@ -187,8 +187,14 @@ def parse_rule(table: Any, pack: str, path: str, text: str, index: int) -> Rule:
         raise fail("a 'block' rule needs 'end' phrases", "id")
     positive = _strings_of(merged, "positive", fail)
     negative = _strings_of(merged, "negative", fail)
+    patterns = strings(pattern_key, required=True)
+    if not all(p.strip() for p in patterns):
+        # ("" matches every line: only prose protection and the cap would stand)
+        raise fail(f"'{pattern_key}' holds an empty pattern", pattern_key)
+    if typed("max-length", int, 200) < 1:
+        raise fail("'max-length' must be a positive number of characters", "max-length")
     rule = Rule(
-        id=rule_id, category=category, match=match, patterns=strings(pattern_key, required=True),
+        id=rule_id, category=category, match=match, patterns=patterns,
         description=typed("description", str, ""), end=strings("end"), fold=typed("fold", bool, True),
         scope=scope, sites=strings("sites"), protect_prose=typed("protect-prose", bool, True),
         numbers=typed("numbers", bool, False), max_length=typed("max-length", int, 200),
