@@ -85,8 +85,9 @@ def train_command(
         model.save(temp)
         os.replace(temp, output)
     except OSError as exc:
-        temp.unlink(missing_ok=True)
         raise _error(f"{output}: cannot write: {exc.strerror or exc}") from None
+    finally:
+        temp.unlink(missing_ok=True)  # (gone once renamed; left by a failure or Ctrl-C)
     size = output.stat().st_size
     Console(stderr=True, highlight=False).print(
         f"wrote {output}: {size / 1e6:.1f} MB, vocabulary {len(model.vocab):,}, "
