@@ -291,8 +291,6 @@ def clean(
     # be cleaned again, into output/output/..., on every run.
     sources = list(iter_sources(paths, input_globs(config), config.exclude, errors, compressed=True,
                                 skip_folder=output))
-    if len(paths) > 1:
-        sources = _once_each(sources)
     if stdin_filename:
         sources = [Source(s.path, stdin_filename) if s.path == STDIN else s for s in sources]
     to_stdout = not (output or in_place or check or diff)
@@ -333,33 +331,12 @@ def _report_overwrites(report_file: Path, sources: list[Source], output: Optiona
     return False
 
 
-def _once_each(sources: list[Source]) -> list[Source]:
-    """A file named twice, or named and found in a folder also named, is
-    cleaned once (the first time it comes)."""
-    seen: set[tuple[int, int]] = set()
-    unique = []
-    for source in sources:
-        if source.path != STDIN:
-            try:
-                info = os.stat(source.path)
-            except OSError:
-                unique.append(source)  # (its error comes when it is read)
-                continue
-            if (info.st_dev, info.st_ino) in seen:
-                continue
-            seen.add((info.st_dev, info.st_ino))
-        unique.append(source)
-    return unique
-
-
 def _run_clean(run: CleanRun, config: Config, console: Console, errors: list[tuple[str, str]], *,
                color: str, quiet: bool, verbose: bool, check: bool, diff: bool, in_place: bool,
                report_file: Optional[Path]) -> None:
     # (Every input known clean means they were cleaned under these exact
     # rules, config and code: the cache fingerprint covers them.)
-    # (--rules none without inline or per-site rules: nothing to check.)
-    if (run.to_clean or not run.sources) and (tuple(config.rules) != ("none",) or config.inline_rules
-                                             or config.sites):
+    if (run.to_clean or not run.sources) and config.has_chrome_rules:
         from .cli_rules import check_rules
 
         try:

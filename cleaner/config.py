@@ -87,6 +87,12 @@ class Config:
     def replace(self, **changes: Any) -> "Config":
         return dataclasses.replace(self, **_coerce_all(changes))
 
+    @property
+    def has_chrome_rules(self) -> bool:
+        """Whether any chrome rule may apply: packs or rule files, inline
+        rules, or a site's own ("rules = ['none']" and rules for one site)."""
+        return bool(self.rules and tuple(self.rules) != ("none",)) or bool(self.inline_rules or self.sites)
+
     def cache_key(self) -> str:
         """Stable hash of every option: cached results are valid only for it."""
         options = {k: v for k, v in dataclasses.asdict(self).items() if k not in RUN_ONLY}

@@ -114,7 +114,23 @@ def iter_sources(
     file (``a.txt.gz``, ``.xz``, ``.bz2``, ``.zst``) is also matched by its
     name without the compression suffix (``*.txt`` takes ``a.txt.gz``).
     ``skip_folder`` (the output folder) is not walked when it lies below a
-    folder named: its files are this command's outputs, not inputs."""
+    folder named: its files are this command's outputs, not inputs. A file
+    named twice, or named and found in a folder also named, comes once."""
+    found = _named_sources(paths, include, exclude, errors, compressed, skip_folder)
+    if len(paths) < 2:
+        yield from found  # (one walk meets each file once already)
+        return
+    seen: set[str] = set()
+    for source in found:
+        if source.path != STDIN:
+            key = os.path.abspath(source.path)
+            if key in seen:
+                continue
+            seen.add(key)
+        yield source
+
+
+def _named_sources(paths, include, exclude, errors, compressed, skip_folder) -> Iterator[Source]:
     include_globs = _Globs(include)
     exclude_globs = _Globs(exclude)
     skip = _identity(os.fspath(skip_folder)) if skip_folder is not None else None

@@ -145,7 +145,7 @@ def _warm(sources: list[Source], config: Config) -> None:
 
 
 def _warm_rules(sources: list[Source], config: Config) -> None:
-    if (not config.rules or tuple(config.rules) == ("none",)) and not config.sites and not config.inline_rules:
+    if not config.has_chrome_rules:
         return
     from .rules.engine import prepare, rules_for
 

@@ -10,8 +10,8 @@ STAGE = "chrome"
 
 
 def run(doc: Document, config: Config) -> None:
-    if (not config.rules or config.rules == ("none",)) and not config.sites and not config.inline_rules:
-        return  # (rules = ["none"] with a site's own rules: "rules for site X only")
+    if not config.has_chrome_rules:
+        return
     try:
         from ..rules import remove_chrome
     except ImportError:
