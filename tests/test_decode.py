@@ -62,6 +62,7 @@ def test_one_stray_byte_in_a_short_utf8_text_is_repaired_locally(data, expected)
     doc = cleaner.clean_bytes(data)
     assert doc.method == "utf-8 with repairs"
     assert doc.text == expected
+    assert cleaner.clean_bytes(doc.output_bytes).text == expected  # idempotent
 
 
 def test_legacy_vietnamese_with_a_chance_utf8_sequence_stays_legacy():
